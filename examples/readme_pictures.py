@@ -1,5 +1,7 @@
 """Regenerate the pictures in the README: python examples/readme_pictures.py (needs Graphviz)."""
 
+import shutil
+
 from chainrule import Value
 from chainrule.viz import render
 
@@ -12,3 +14,9 @@ L = d * f
 L.label = "L"
 L.backward()
 print(render(L, "docs/L.png"))
+
+# Cost and accuracy per epoch of the default `chainrule train` run on the bundled digits.
+from chainrule.cli import main  # noqa: E402
+
+main(["train", "digits", "--json", "--out", "runs/readme-digits"])
+print(shutil.copy("runs/readme-digits/history.png", "docs/digits-history.png"))

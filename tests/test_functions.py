@@ -31,7 +31,7 @@ points = st.floats(min_value=-20, max_value=20, allow_nan=False).filter(lambda x
 
 def test_the_table_lists_every_function_the_engines_need():
     assert set(F.ACTIVATIONS) == set(ORACLE)
-    assert set(F.COSTS) == {"quadratic", "cross_entropy"}
+    assert set(F.COSTS) == {"quadratic", "cross_entropy", "log_likelihood"}
 
 
 @pytest.mark.parametrize("name", sorted(ORACLE))

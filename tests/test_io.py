@@ -1,8 +1,13 @@
 """Atomic writes: the target holds the old bytes or the new, never a mixture or a leftover."""
 
+import json
+
+import numpy as np
 import pytest
 
-from chainrule.io import atomic_write
+from chainrule.errors import InputError
+from chainrule.io import atomic_write, load_network, save_network
+from chainrule.network import Network
 
 
 def test_atomic_write_replaces_and_leaves_nothing_else(tmp_path):
@@ -24,3 +29,40 @@ def test_a_failed_write_keeps_the_previous_file(tmp_path):
         atomic_write(target, Boom())
     assert target.read_text() == "good"
     assert [p.name for p in tmp_path.iterdir()] == ["f.txt"]
+
+
+def test_a_network_survives_save_and_load(tmp_path):
+    net = Network([3, 4, 2], "tanh", "log_likelihood", "scaled", np.float32, seed=4)
+    path = save_network(net, tmp_path / "m.npz")
+    back = load_network(path)
+    assert repr(back) == repr(net)
+    for a, b in zip(net.weights + net.biases, back.weights + back.biases):
+        assert a.dtype == b.dtype and np.array_equal(a, b)
+
+
+def test_loading_refuses_pickles_and_mismatched_shapes(tmp_path):
+    net = Network([3, 4, 2], seed=0)
+    header = {
+        "format": 1,
+        "engine": "network",
+        "sizes": [3, 4, 2],
+        "activation": "sigmoid",
+        "cost": "quadratic",
+        "init": "normal",
+        "dtype": "float64",
+    }
+    encoded = np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)
+    with_pickle = tmp_path / "pickle.npz"
+    np.savez(with_pickle, __header__=encoded, W1=np.array([{"evil": 1}], dtype=object))
+    with pytest.raises(InputError, match="not a chainrule model file"):
+        load_network(with_pickle)
+    wrong = tmp_path / "wrong.npz"
+    arrays = dict(net.parameters())
+    arrays["W2"] = np.zeros((3, 3))
+    np.savez(wrong, __header__=encoded, **arrays)
+    with pytest.raises(InputError, match=r"W2 should have shape \(2, 4\).*found \(3, 3\)"):
+        load_network(wrong)
+    garbage = tmp_path / "garbage.npz"
+    garbage.write_bytes(b"not a zip file at all")
+    with pytest.raises(InputError, match="not a chainrule model file"):
+        load_network(garbage)

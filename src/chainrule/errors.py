@@ -17,3 +17,19 @@ class InputError(ChainruleError, ValueError):
 
 class InputTypeError(ChainruleError, TypeError):
     """A value has the wrong type (a string where a number belongs, ...)."""
+
+
+class DataError(ChainruleError, ValueError):
+    """A data set is missing, cannot be downloaded, or its files are not what they should be."""
+
+
+class IDXFormatError(DataError):
+    """A file (or byte string) is not a well-formed IDX file, MNIST's format."""
+
+
+class DownloadError(DataError):
+    """No mirror delivered a file intact; ``failures`` lists each as ``"url: what went wrong"``."""
+
+    def __init__(self, message: str, failures: list[str] | tuple[str, ...] = ()):
+        super().__init__(message)
+        self.failures = list(failures)

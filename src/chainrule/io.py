@@ -1,4 +1,4 @@
-"""Writing files so that nothing is ever left half-written.
+"""Files: written so that nothing is ever left half-written; model files without pickle.
 
 Every file chainrule writes goes through :func:`atomic_write`: the bytes go to a temporary file in
 the same folder, are flushed and fsynced, and the temporary file is renamed over the target. A
@@ -8,9 +8,16 @@ never a mixture.
 
 from __future__ import annotations
 
+import io
+import json
 import os
 import tempfile
+import zipfile
 from pathlib import Path
+
+import numpy as np
+
+from chainrule.errors import InputError
 
 
 def atomic_write(path: str | os.PathLike, data: bytes | str) -> Path:
@@ -30,3 +37,54 @@ def atomic_write(path: str | os.PathLike, data: bytes | str) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+# ---------------------------------------------------------------------------------- model files
+FORMAT_VERSION = 1
+
+
+def save_network(net, path: str | os.PathLike) -> Path:
+    """Save a ``Network`` as ``.npz``: arrays ``W1, b1, ...`` plus a JSON header (format version,
+    engine, sizes, activation, cost, init, dtype) stored as UTF-8 bytes. No pickle anywhere."""
+    header = {
+        "format": FORMAT_VERSION,
+        "engine": "network",
+        "sizes": net.sizes,
+        "activation": net.activation.name,
+        "cost": net.cost.name,
+        "init": net.init,
+        "dtype": net.dtype.name,
+    }
+    arrays = dict(net.parameters())
+    arrays["__header__"] = np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    return atomic_write(path, buffer.getvalue())
+
+
+def load_network(path: str | os.PathLike):
+    """Load a file written by :func:`save_network`, refusing pickles and mismatched shapes."""
+    from chainrule.network import Network
+
+    path = Path(path)
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            arrays = {k: f[k] for k in f.files}
+        header = json.loads(arrays.pop("__header__").tobytes().decode())
+    except (OSError, ValueError, KeyError, UnicodeDecodeError, zipfile.BadZipFile) as e:
+        raise InputError(f"{path} is not a chainrule model file ({e}); save it again.") from None
+    if header.get("format") != FORMAT_VERSION or header.get("engine") != "network":
+        raise InputError(f"{path} has an unknown format or engine ({header}); save it again.")
+    net = Network(
+        header["sizes"], header["activation"], header["cost"], header["init"], header["dtype"]
+    )
+    for name, array in net.parameters().items():
+        stored = arrays.get(name)
+        if stored is None or stored.shape != array.shape:
+            got = None if stored is None else stored.shape
+            raise InputError(
+                f"{path}: {name} should have shape {array.shape} for sizes {net.sizes}, "
+                f"found {got}; the file is damaged."
+            )
+        array[...] = stored
+    return net

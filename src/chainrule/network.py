@@ -1,0 +1,244 @@
+"""The explicit-backprop network: the four equations of backpropagation, written out as code.
+
+Notation is the book's (Nielsen, *Neural Networks and Deep Learning*, ch. 2), with one change
+that numpy and PyTorch share: **samples are rows**.
+
+* Layer ``l`` has ``n_l`` neurons. ``W^l`` has shape ``(n_l, n_{l-1})``: row ``j`` holds the
+  weights *into* neuron ``j``, so ``w^l_jk`` connects neuron ``k`` of layer ``l-1`` to neuron ``j``
+  of layer ``l``. ``b^l`` has shape ``(n_l,)``.
+* One sample (vectors): ``z^l = W^l a^{l-1} + b^l`` and ``a^l = sigma(z^l)``.
+* A mini-batch of ``m`` samples (rows): ``Z^l = A^{l-1} (W^l)^T + b^l``, shape ``(m, n_l)``.
+
+The four equations, for one sample and for the whole mini-batch at once::
+
+         one sample                                  a mini-batch (rows)
+    BP1  delta^L = grad_a C (.) sigma'(z^L)           Delta^L = grad_A C (.) sigma'(Z^L)
+    BP2  delta^l = ((W^{l+1})^T delta^{l+1})          Delta^l = (Delta^{l+1} W^{l+1})
+                   (.) sigma'(z^l)                              (.) sigma'(Z^l)
+    BP3  dC/db^l = delta^l                            sum of the rows of Delta^l
+    BP4  dC/dW^l = delta^l (a^{l-1})^T  (outer)       (Delta^l)^T A^{l-1}
+
+In the matrix form each layer costs one matrix product forward and two backward for the whole
+batch, and BP4's product sums the per-sample outer products for free.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from chainrule import functions
+from chainrule.errors import InputError
+
+INITS = ("normal", "scaled")
+DTYPES = (np.float32, np.float64)
+
+
+class Network:
+    """A feed-forward network trained by backpropagation.
+
+    ``Network(sizes, activation="sigmoid", cost="quadratic", init="normal", dtype=np.float64,
+    seed=None)``; ``sizes = [784, 30, 10]`` means 784 inputs, a hidden layer of 30, 10 outputs.
+
+    * ``activation``: any entry of ``chainrule.functions`` (sigmoid, tanh, relu, ...), used by
+      every layer; with ``cost="log_likelihood"`` the output layer is a softmax instead.
+    * ``cost``: ``quadratic`` ``C = ||a - y||^2 / 2``, ``cross_entropy``, or ``log_likelihood``.
+    * ``init``: ``normal`` draws weights and biases from N(0, 1) (the book's first network);
+      ``scaled`` draws weights from N(0, 1/n_in) so that ``z`` starts small (chapter 3).
+    """
+
+    def __init__(
+        self,
+        sizes,
+        activation="sigmoid",
+        cost="quadratic",
+        init="normal",
+        dtype=np.float64,
+        seed=None,
+    ):
+        sizes = list(sizes)
+        if len(sizes) < 2 or not all(isinstance(n, (int, np.integer)) and n > 0 for n in sizes):
+            raise InputError(
+                f"sizes must list at least two positive layer widths, e.g. [784, 30, 10]; "
+                f"got {sizes}."
+            )
+        if init not in INITS:
+            raise InputError(f"unknown init {init!r}: choose one of {', '.join(INITS)}.")
+        if np.dtype(dtype) not in [np.dtype(d) for d in DTYPES]:
+            raise InputError(f"dtype must be float32 or float64, got {np.dtype(dtype).name}.")
+        self.sizes = [int(n) for n in sizes]
+        self.activation = functions.activation(activation)
+        self.cost = functions.cost(cost)
+        # The output layer's activation; None stands for softmax (the log-likelihood's partner).
+        self.output = None if self.cost is functions.log_likelihood else self.activation
+        if self.cost is functions.cross_entropy and self.output is not functions.sigmoid:
+            raise InputError(
+                f"the cross-entropy cost needs outputs between 0 and 1, which {activation!r} does "
+                "not give; use activation sigmoid, or cost log_likelihood (a softmax output)."
+            )
+        self._output_error = functions.output_error(self.cost, self.output)  # BP1
+        # Each layer's activation function, the output layer's last (softmax where it is None).
+        out_fn = functions.softmax if self.output is None else self.output.forward
+        self._sigmas = [self.activation.forward] * (len(self.sizes) - 2) + [out_fn]
+        self.init = init
+        self.dtype = np.dtype(dtype)
+        rng = np.random.default_rng(seed)
+        self.weights = []
+        self.biases = []
+        for n_in, n_out in zip(self.sizes[:-1], self.sizes[1:]):
+            scale = 1.0 if init == "normal" else 1.0 / np.sqrt(n_in)
+            self.weights.append((rng.standard_normal((n_out, n_in)) * scale).astype(self.dtype))
+            self.biases.append(rng.standard_normal(n_out).astype(self.dtype))
+
+    def __repr__(self) -> str:
+        out = "softmax" if self.output is None else self.output.name
+        return (
+            f"Network({self.sizes}, activation={self.activation.name!r}, output={out!r}, "
+            f"cost={self.cost.name!r}, init={self.init!r}, dtype={self.dtype.name})"
+        )
+
+    # ------------------------------------------------------------------------------ forward
+    def feedforward(self, X):
+        """The output activations ``a^L``: shape ``(m, n_L)`` for ``X`` of shape ``(m, n_0)``, or
+        ``(n_L,)`` for one sample of shape ``(n_0,)``."""
+        a = np.asarray(X, dtype=self.dtype)
+        for W, b, sigma in zip(self.weights, self.biases, self._sigmas):
+            a = sigma(a @ W.T + b)
+        return a
+
+    def forward(self, X):
+        """Feed forward keeping every ``z^l`` and ``a^l``, as backprop needs: returns
+        ``(zs, activations)``, ``activations[0] = X`` and ``activations[l] = sigma(zs[l-1])``."""
+        activations = [X]
+        zs = []
+        for W, b, sigma in zip(self.weights, self.biases, self._sigmas):
+            z = activations[-1] @ W.T + b
+            zs.append(z)
+            activations.append(sigma(z))
+        return zs, activations
+
+    # ------------------------------------------------------------------------------ backward
+    def backprop(self, x, y):
+        """BP1-BP4 for **one** sample: ``x`` shape ``(n_0,)``, target ``y`` shape ``(n_L,)``.
+
+        Returns ``(nabla_b, nabla_w)``, the gradient of this sample's cost ``C_x``: lists shaped
+        like ``biases`` and ``weights``."""
+        zs, activations = self.forward(x)
+        nabla_b = [None] * len(self.weights)
+        nabla_w = [None] * len(self.weights)
+        sigma_prime = self.activation.derivative  # of the hidden layers; BP1 handles the output
+        delta = self._output_error(zs[-1], activations[-1], y)  # BP1
+        nabla_b[-1] = delta  # BP3
+        nabla_w[-1] = np.outer(delta, activations[-2])  # BP4
+        for l in range(2, len(self.sizes)):
+            delta = (self.weights[-l + 1].T @ delta) * sigma_prime(zs[-l], activations[-l])  # BP2
+            nabla_b[-l] = delta  # BP3
+            nabla_w[-l] = np.outer(delta, activations[-l - 1])  # BP4
+        return nabla_b, nabla_w
+
+    def backprop_batch(self, X, Y, scale=None):
+        """BP1-BP4 for a whole mini-batch as matrices: ``X`` shape ``(m, n_0)``, ``Y`` ``(m, n_L)``.
+
+        Returns ``(nabla_b, nabla_w)`` equal to ``scale`` times the *sum* of the per-sample
+        gradients; the default ``scale = 1/m`` gives their mean. ``Delta^L`` is multiplied by
+        ``scale`` once: BP2 is linear in ``Delta``, so every product after it comes out scaled
+        (this is how ``update`` folds the learning rate in for free)."""
+        m = len(X)
+        zs, activations = self.forward(X)
+        nabla_b = [None] * len(self.weights)
+        nabla_w = [None] * len(self.weights)
+        sigma_prime = self.activation.derivative
+        delta = self._output_error(zs[-1], activations[-1], Y)  # BP1
+        delta *= (1.0 / m) if scale is None else scale
+        nabla_b[-1] = delta.sum(axis=0)  # BP3: (n_L,)
+        nabla_w[-1] = delta.T @ activations[-2]  # BP4: (n_L, m) @ (m, n_{L-1})
+        for l in range(2, len(self.sizes)):
+            # BP2: (m, n_{l+1}) @ (n_{l+1}, n_l), times sigma'(Z^l) elementwise
+            delta = (delta @ self.weights[-l + 1]) * sigma_prime(zs[-l], activations[-l])
+            nabla_b[-l] = delta.sum(axis=0)  # BP3
+            nabla_w[-l] = delta.T @ activations[-l - 1]  # BP4
+        return nabla_b, nabla_w
+
+    def gradient(self, X, Y, form: str = "matrix"):
+        """The mini-batch's mean gradient ``(nabla_b, nabla_w)``, by either form of backprop:
+        ``"matrix"`` (one pass over the batch) or ``"per-sample"`` (``backprop`` on each row,
+        then the average: the book's ``update_mini_batch``)."""
+        if form == "matrix":
+            return self.backprop_batch(X, Y)
+        if form != "per-sample":
+            raise InputError(f"unknown backprop form {form!r}: choose matrix or per-sample.")
+        nabla_b = [np.zeros_like(b) for b in self.biases]
+        nabla_w = [np.zeros_like(W) for W in self.weights]
+        for x, y in zip(X, Y):
+            delta_b, delta_w = self.backprop(x, y)
+            for nb, nw, db, dw in zip(nabla_b, nabla_w, delta_b, delta_w):
+                nb += db
+                nw += dw
+        m = len(X)
+        return [nb / m for nb in nabla_b], [nw / m for nw in nabla_w]
+
+    def update(self, X, Y, eta: float, lmbda: float = 0.0, n: int | None = None, form="matrix"):
+        """One step of gradient descent on the mini-batch ``(X, Y)``, in place:
+
+            W -> (1 - eta * lmbda / n) W - eta * dC/dW,      b -> b - eta * dC/db
+
+        (L2 regularization shrinks the weights, not the biases; ``n`` is the training-set size.)"""
+        if form == "matrix":
+            nabla_b, nabla_w = self.backprop_batch(X, Y, scale=eta / len(X))  # eta folded in
+        else:
+            nabla_b, nabla_w = self.gradient(X, Y, form)
+            nabla_b = [eta * nb for nb in nabla_b]
+            nabla_w = [eta * nw for nw in nabla_w]
+        decay = 1.0 - eta * lmbda / (n or len(X))
+        for W, b, nw, nb in zip(self.weights, self.biases, nabla_w, nabla_b):
+            if lmbda:
+                W *= decay
+            W -= nw
+            b -= nb
+
+    # ------------------------------------------------------------------------------ measuring
+    def targets(self, y):
+        """Labels ``(m,)`` as the output layer's targets ``(m, n_L)``: one-hot rows, or for one
+        output unit the label itself (0 or 1). Targets already shaped ``(m, n_L)`` pass through."""
+        y = np.asarray(y)
+        n_out = self.sizes[-1]
+        if y.ndim == 2:
+            return y.astype(self.dtype, copy=False)
+        if n_out == 1:
+            return y.astype(self.dtype)[:, None]
+        Y = np.zeros((len(y), n_out), dtype=self.dtype)
+        Y[np.arange(len(y)), y] = 1
+        return Y
+
+    def predict(self, X):
+        """Class labels: the most active output unit, or ``a > 0.5`` for a single output unit."""
+        a = self.feedforward(X)
+        return (a[:, 0] > 0.5).astype(np.int64) if a.shape[1] == 1 else a.argmax(axis=1)
+
+    def total_cost(self, X, Y, lmbda: float = 0.0, n: int | None = None) -> float:
+        """``C = (1/m) sum_x C_x + (lmbda / 2n) sum_w w^2``, the cost summed over output units."""
+        a = self.feedforward(X)
+        cost = float(np.sum(self.cost.fn(a, Y), dtype=np.float64)) / len(X)
+        if lmbda:
+            squares = sum(float(np.sum(W.astype(np.float64) ** 2)) for W in self.weights)
+            cost += 0.5 * lmbda / (n or len(X)) * squares
+        return cost
+
+    def evaluate(self, X, y, lmbda: float = 0.0, n: int | None = None):
+        """``(cost, accuracy)`` on labelled data; accuracy is the fraction classified correctly."""
+        cost = self.total_cost(X, self.targets(y), lmbda, n)
+        accuracy = float(np.mean(self.predict(X) == np.asarray(y)))
+        return cost, accuracy
+
+    def grad_norms(self, X, Y) -> list[float]:
+        """``||dC/dW^l||`` for each layer (Frobenius norm), on the samples given: how fast each
+        layer learns (in a deep sigmoid net the earlier layers learn far slower)."""
+        _, nabla_w = self.backprop_batch(X, Y)
+        return [float(np.linalg.norm(nw)) for nw in nabla_w]
+
+    def parameters(self) -> dict[str, np.ndarray]:
+        """The weights and biases by name: ``W1, b1, W2, b2, ...`` (layer 1 is the first hidden)."""
+        params = {}
+        for l, (W, b) in enumerate(zip(self.weights, self.biases), start=1):
+            params[f"W{l}"] = W
+            params[f"b{l}"] = b
+        return params

@@ -1,0 +1,181 @@
+"""The one training loop: epochs of shuffled mini-batches, evaluation, history, callbacks.
+
+Batch, mini-batch and stochastic gradient descent are the same loop with a different batch size:
+``batch_size=None`` uses all ``n`` samples per step (batch), ``m`` uses ``m`` (mini-batch), ``1``
+uses one (stochastic). Each epoch visits every training sample once, in a fresh random order.
+
+The loop asks little of a model (the "engine" protocol), so every engine trains through it:
+
+* ``model.targets(y)``: labels ``(n,)`` as the targets the cost compares with, ``(n, n_out)``;
+* ``model.update(X, Y, eta, lmbda, n, form)``: one gradient step on a mini-batch, in place;
+* ``model.evaluate(X, y, lmbda, n)``: ``(cost, accuracy)``;
+* ``model.grad_norms(X, Y)``: the gradient's norm per layer.
+
+Only ``update`` runs on the hot path; everything else happens between epochs, outside the
+``epoch_seconds`` that the history records.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from chainrule.errors import ChainruleError, InputError
+
+NORM_SAMPLES = 1000  # gradient norms per layer are measured on this many training samples
+
+
+class TrainingDiverged(ChainruleError):
+    """The cost became NaN or infinite: the learning rate is too large for this problem."""
+
+
+@dataclass
+class Epoch:
+    """What one epoch produced. Costs include the L2 term; accuracies are fractions 0-1."""
+
+    epoch: int
+    cost: float
+    train_accuracy: float
+    test_cost: float | None
+    test_accuracy: float | None
+    epoch_seconds: float
+    grad_norms: list[float] = field(default_factory=list)
+
+
+@dataclass
+class History:
+    """Every epoch's record, in order, plus the settings that produced them."""
+
+    settings: dict
+    epochs: list[Epoch] = field(default_factory=list)
+
+    def column(self, name: str) -> list:
+        return [getattr(e, name) for e in self.epochs]
+
+    def best(self, name: str = "test_accuracy") -> float | None:
+        values = [v for v in self.column(name) if v is not None]
+        return max(values) if values else None
+
+    def to_dict(self) -> dict:
+        return {"settings": self.settings, "epochs": [asdict(e) for e in self.epochs]}
+
+
+def check_data(model, X, y, what: str = "training data") -> None:
+    """One sentence for each way data can fail to fit ``model``: width, labels, NaN, emptiness."""
+    X = np.asarray(X)
+    n_in, n_out = model.sizes[0], model.sizes[-1]
+    if X.ndim != 2 or len(X) == 0:
+        raise InputError(
+            f"{what} must be a non-empty 2-D array (samples x features), got shape {X.shape}."
+        )
+    if X.shape[1] != n_in:
+        raise InputError(
+            f"{what} has {X.shape[1]} features per sample but the network's input layer has "
+            f"{n_in}; make the first layer size {X.shape[1]} (e.g. --layers {X.shape[1]} ...)."
+        )
+    if not np.issubdtype(X.dtype, np.number) or not np.all(np.isfinite(X)):
+        raise InputError(f"{what} contains NaN, infinite or non-numeric values; clean it first.")
+    y = np.asarray(y)
+    if len(y) != len(X):
+        raise InputError(f"{what} has {len(X)} samples but {len(y)} labels; they must match.")
+    if y.ndim == 1:
+        if not np.issubdtype(y.dtype, np.integer):
+            raise InputError(f"{what} labels must be whole class numbers, got dtype {y.dtype}.")
+        classes = max(n_out, 2)
+        if y.min() < 0 or y.max() >= classes:
+            raise InputError(
+                f"{what} labels run from {y.min()} to {y.max()} but the network's {n_out} "
+                f"output(s) allow 0 to {classes - 1}; make the last layer size {y.max() + 1}."
+            )
+
+
+def train(
+    model,
+    X,
+    y,
+    epochs: int = 30,
+    batch_size: int | None = 10,
+    lr: float = 3.0,
+    l2: float = 0.0,
+    test=None,
+    seed: int | None = 0,
+    backprop: str = "matrix",
+    callbacks=(),
+    progress=None,
+) -> History:
+    """Train ``model`` on ``(X, y)`` by mini-batch gradient descent and return its ``History``.
+
+    ``test = (X_test, y_test)`` is evaluated after each epoch. ``callbacks`` are called with each
+    epoch's ``Epoch`` record; ``progress(batches_done, batches_total)`` (if given) is called
+    every few batches. Raises ``TrainingDiverged`` if the cost becomes NaN or infinite.
+    """
+    X = np.ascontiguousarray(X, dtype=model.dtype)
+    y = np.asarray(y)
+    n = len(X)
+    check_data(model, X, y)
+    if test is not None:
+        check_data(model, test[0], test[1], "test data")
+    batch_size = n if batch_size is None else int(batch_size)
+    if not 1 <= batch_size <= n:
+        raise InputError(
+            f"batch size {batch_size} does not fit {n} training samples; choose 1 to {n} "
+            "(or none for full-batch descent)."
+        )
+    if not (isinstance(lr, (int, float)) and lr > 0 and math.isfinite(lr)):
+        raise InputError(f"the learning rate must be a positive number, got {lr}.")
+    if not (l2 >= 0 and math.isfinite(l2)):
+        raise InputError(f"the L2 strength must be zero or positive, got {l2}.")
+
+    Y = model.targets(y)
+    rng = np.random.default_rng(seed)
+    history = History(
+        settings={
+            "epochs": epochs,
+            "batch_size": batch_size,
+            "lr": lr,
+            "l2": l2,
+            "seed": seed,
+            "backprop": backprop,
+            "samples": n,
+        }
+    )
+    for epoch in range(1, epochs + 1):
+        with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below
+            record = _epoch(
+                model, X, y, Y, test, epoch, rng, batch_size, lr, l2, backprop, progress
+            )
+        history.epochs.append(record)
+        for callback in callbacks:
+            callback(record)
+        if not math.isfinite(record.cost):
+            raise TrainingDiverged(
+                f"training diverged in epoch {epoch} with learning rate {lr}: the cost became "
+                f"{record.cost}; try a smaller learning rate (e.g. --lr {lr / 10:g})."
+            )
+    return history
+
+
+def _epoch(model, X, y, Y, test, epoch, rng, batch_size, lr, l2, backprop, progress) -> Epoch:
+    """One pass over the shuffled training data, then the measurements (outside the timing)."""
+    n = len(X)
+    n_batches = math.ceil(n / batch_size)
+    every = max(1, n_batches // 100)
+    order = rng.permutation(n)
+    start = time.perf_counter()
+    for k in range(n_batches):
+        batch = order[k * batch_size : (k + 1) * batch_size]
+        model.update(X[batch], Y[batch], lr, l2, n, backprop)
+        if progress is not None and (k + 1) % every == 0:
+            progress(k + 1, n_batches)
+    seconds = time.perf_counter() - start
+
+    cost, train_accuracy = model.evaluate(X, y, l2, n)
+    test_cost = test_accuracy = None
+    if test is not None:
+        test_cost, test_accuracy = model.evaluate(test[0], test[1], l2, n)
+    sample = slice(0, min(n, NORM_SAMPLES))
+    norms = model.grad_norms(X[sample], Y[sample])
+    return Epoch(epoch, cost, train_accuracy, test_cost, test_accuracy, seconds, norms)

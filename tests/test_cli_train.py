@@ -1,0 +1,109 @@
+"""`chainrule train`, run as a user runs it: lines or JSON per epoch, a run folder with history,
+model and plot, and exit status 2 with one sentence for bad input."""
+
+import json
+import os
+import struct
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from chainrule.data import digits
+from chainrule.io import load_network
+
+SCRIPT = Path(sys.executable).with_name("chainrule")
+
+
+def run(*args, timeout=120):
+    return subprocess.run(
+        [str(SCRIPT), *args], capture_output=True, text=True, timeout=timeout, env={**os.environ}
+    )
+
+
+def test_train_with_no_arguments_learns_digits(tmp_path):
+    result = subprocess.run(
+        [str(SCRIPT), "train"], capture_output=True, text=True, cwd=tmp_path, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert sum(line.startswith("epoch ") for line in lines) == 30
+    summary = json.loads((tmp_path / "runs/digits/history.json").read_text())
+    best = max(e["test_accuracy"] for e in summary["epochs"])
+    assert best >= 0.95
+    assert f"best test accuracy {best:.2%}" in lines[-1]
+
+
+def test_json_lines_and_the_run_folder(tmp_path):
+    out = tmp_path / "run"
+    result = run("train", "digits", "--epochs", "4", "--json", "--out", str(out), "--seed", "3")
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    epochs, summary = records[:-1], records[-1]
+    assert [r["epoch"] for r in epochs] == [1, 2, 3, 4]
+    for r in epochs:
+        for key in ("cost", "train_accuracy", "test_accuracy", "epoch_seconds"):
+            assert isinstance(r[key], float)
+        assert 0 <= r["train_accuracy"] <= 1 and 0 <= r["test_accuracy"] <= 1
+    assert summary["summary"] is True
+    assert summary["best_test_accuracy"] == max(r["test_accuracy"] for r in epochs)
+
+    history = json.loads((out / "history.json").read_text())
+    assert [e["test_accuracy"] for e in history["epochs"]] == [r["test_accuracy"] for r in epochs]
+    # The saved model is the trained one: it scores the last epoch's accuracy again.
+    net = load_network(out / "model.npz")
+    data = digits()
+    assert net.evaluate(data.X_test, data.y_test)[1] == epochs[-1]["test_accuracy"]
+    png = (out / "history.png").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", png[16:24])
+    assert (width, height) == (1000, 400)
+    assert sorted(p.name for p in out.iterdir()) == ["history.json", "history.png", "model.npz"]
+
+
+def test_per_sample_backprop_gives_the_same_run(tmp_path):
+    results = [
+        run(
+            "train",
+            "xor",
+            "--epochs",
+            "50",
+            "--json",
+            "--dtype",
+            "float64",
+            "--backprop",
+            form,
+            "--out",
+            str(tmp_path / form),
+        )
+        for form in ("matrix", "per-sample")
+    ]
+    costs = [[json.loads(l)["cost"] for l in r.stdout.splitlines()[:-1]] for r in results]
+    np.testing.assert_allclose(costs[0], costs[1], rtol=1e-10)
+
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["--activation", "swish"], "unknown activation 'swish': choose one of exp, identity"),
+        (["--cost", "hinge"], "unknown cost 'hinge': choose one of cross_entropy"),
+        (["--layers", "784", "30", "10"], "64 features per sample but the network's input"),
+        (["--layers", "64", "30", "5"], "labels run from 0 to 9 but the network's 5 output"),
+        (["--lr", "-1"], "learning rate must be a positive number"),
+        (["--batch-size", "5000"], "batch size 5000 does not fit 1347 training samples"),
+        (["--lr", "1e4", "--epochs", "2"], "diverged in epoch 1 with learning rate 10000.0"),
+    ],
+)
+def test_bad_input_exits_2_with_one_sentence(tmp_path, args, words):
+    result = run("train", "digits", "--out", str(tmp_path / "r"), *args)
+    assert result.returncode == 2
+    errors = [line for line in result.stderr.splitlines() if line.startswith("chainrule: error")]
+    assert len(errors) == 1 and words in errors[0], result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_debug_shows_the_traceback(tmp_path):
+    result = run("--debug", "train", "digits", "--activation", "swish")
+    assert result.returncode != 0 and "Traceback" in result.stderr
