@@ -5,9 +5,10 @@
 * PyTorch on the CPU (same net, same batches, threads = cores);
 * chainrule's per-sample backprop (the book's loop), for the per-sample / matrix ratio.
 
-Rounds alternate the engines (A B C A B C ...); each number is the median over rounds of one
-epoch's training time (50,000 images; evaluation excluded). Also reported: GFLOP/s against numpy's
-own float32 matmul rate here, and the peak RSS of a full `chainrule train mnist` run.
+Rounds alternate the engines, rotating who goes first (A B C, B C A, C A B, ...); each number is
+the median over rounds of one epoch's training time (50,000 images; evaluation excluded). Also
+reported: GFLOP/s against numpy's own float32 matmul rate here, and the peak RSS of a full
+`chainrule train mnist` run.
 
 Run: python benchmarks/mnist_epoch.py [--rounds 5]   (needs `pip install .[bench]` and MNIST in
 $CHAINRULE_DATA/mnist). OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE, which this workplace sets for old
@@ -43,6 +44,7 @@ from chainrule.train import train
 
 SIZES = [784, 30, 10]
 LR = 3.0
+PAUSE = 0.5  # seconds between runs: PyTorch's OpenMP threads spin for a while after its last op
 
 
 def chainrule_epoch(X, y, batch, seed, form="matrix"):
@@ -118,10 +120,13 @@ def peak_rss_mb(data_dir):
     """Peak resident memory of a whole `chainrule train mnist` run (1 epoch), in MiB."""
     with tempfile.TemporaryDirectory() as out:
         code = (
-            "import resource, sys; from chainrule.cli import main; "
+            "import sys; from chainrule.cli import main; "
             f"main(['train', 'mnist', '--epochs', '1', '--out', {out!r}, '--json', "
             f"'--data-dir', {data_dir!r}]); "
-            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)"
+            # VmHWM, not ru_maxrss: Linux keeps ru_maxrss across exec, so it would count the
+            # forked benchmark process (torch and all) instead of this run.
+            "print([l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')][0],"
+            " file=sys.stderr)"
         )
         result = subprocess.run(
             [sys.executable, "-c", code], capture_output=True, text=True, check=True
@@ -151,10 +156,11 @@ def main():
     rows = []
     for batch in (10, 100):
         runs = {"chainrule": [], "numpy": [], "torch": []}
+        engines = [("chainrule", chainrule_epoch), ("numpy", numpy_epoch), ("torch", torch_epoch)]
         for r in range(args.rounds):
-            runs["chainrule"].append(chainrule_epoch(X, y, batch, r))
-            runs["numpy"].append(numpy_epoch(X, y, batch, r))
-            runs["torch"].append(torch_epoch(X, y, batch, r))
+            for name, epoch in engines[r % 3 :] + engines[: r % 3]:  # A B C, B C A, C A B, ...
+                time.sleep(PAUSE)  # let the previous engine's BLAS/OpenMP threads go idle
+                runs[name].append(epoch(X, y, batch, r))
         med = {k: statistics.median(v) for k, v in runs.items()}
         rows.append((batch, med))
         print(f"batch {batch}: " + "  ".join(f"{k} {v:.3f}s" for k, v in med.items()))
@@ -174,7 +180,8 @@ def main():
 
     lines = [
         f"One epoch over 50,000 MNIST images, `[784, 30, 10]`, float32, sigmoid + quadratic, "
-        f"SGD lr {LR}; median of {args.rounds} alternating rounds. numpy BLAS: {blas}; "
+        f"SGD lr {LR}; median of {args.rounds} alternating rounds (rotating who goes first). "
+        f"numpy BLAS: {blas}; "
         f"torch {torch.__version__}, {cores} threads.",
         "",
         "| batch | chainrule (s) | bare numpy loop (s) | PyTorch CPU (s) | chainrule / PyTorch "

@@ -81,6 +81,7 @@ class Network:
         self._sigmas = [self.activation.forward] * (len(self.sizes) - 2) + [out_fn]
         self.init = init
         self.dtype = np.dtype(dtype)
+        self._ones_cache = {}
         rng = np.random.default_rng(seed)
         self.weights = []
         self.biases = []
@@ -111,7 +112,8 @@ class Network:
         activations = [X]
         zs = []
         for W, b, sigma in zip(self.weights, self.biases, self._sigmas):
-            z = activations[-1] @ W.T + b
+            z = activations[-1] @ W.T
+            z += b  # in place: one array fewer per layer on the hot path
             zs.append(z)
             activations.append(sigma(z))
         return zs, activations
@@ -149,14 +151,23 @@ class Network:
         sigma_prime = self.activation.derivative
         delta = self._output_error(zs[-1], activations[-1], Y)  # BP1
         delta *= (1.0 / m) if scale is None else scale
-        nabla_b[-1] = delta.sum(axis=0)  # BP3: (n_L,)
+        ones = self._ones(m)  # BP3 sums Delta's rows as the product 1^T Delta: (m,) . (m, n_l)
+        nabla_b[-1] = np.dot(ones, delta)  # BP3: (n_L,)
         nabla_w[-1] = delta.T @ activations[-2]  # BP4: (n_L, m) @ (m, n_{L-1})
         for l in range(2, len(self.sizes)):
             # BP2: (m, n_{l+1}) @ (n_{l+1}, n_l), times sigma'(Z^l) elementwise
             delta = (delta @ self.weights[-l + 1]) * sigma_prime(zs[-l], activations[-l])
-            nabla_b[-l] = delta.sum(axis=0)  # BP3
+            nabla_b[-l] = np.dot(ones, delta)  # BP3
             nabla_w[-l] = delta.T @ activations[-l - 1]  # BP4
         return nabla_b, nabla_w
+
+    def _ones(self, m: int):
+        """A vector of m ones (cached): ``np.dot(ones, Delta)`` sums the rows of a small ``Delta``
+        about twice as fast as ``Delta.sum(axis=0)``, which matters at a few microseconds a step."""
+        ones = self._ones_cache.get(m)
+        if ones is None:
+            ones = self._ones_cache[m] = np.ones(m, dtype=self.dtype)
+        return ones
 
     def gradient(self, X, Y, form: str = "matrix"):
         """The mini-batch's mean gradient ``(nabla_b, nabla_w)``, by either form of backprop:
