@@ -1,0 +1,206 @@
+"""Modules: layers that own parameters, with PyTorch's habits (``parameters()``,
+``named_parameters()``, ``zero_grad()``, ``train()/eval()``, ``state_dict()``).
+
+A ``Module`` registers every ``Parameter`` and sub-``Module`` assigned to it as an attribute, in
+order, so ``named_parameters()`` can walk them: ``"0.weight"``, ``"0.bias"``, ``"2.weight"``, ...
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from chainrule import functions
+from chainrule.errors import InputError
+from chainrule.tensor.backend import FLOAT_DTYPES, xp
+from chainrule.tensor.functional import linear
+from chainrule.tensor.tensor import Tensor
+
+__all__ = ["INITS", "MLP", "Activation", "Linear", "Module", "Parameter", "Sequential", "init_"]
+
+
+class Parameter(Tensor):
+    """A tensor that is a model's parameter: it requires grad and modules register it."""
+
+    __slots__ = ()
+
+    def __init__(self, data, dtype=None):
+        super().__init__(data, requires_grad=True, dtype=dtype)
+
+
+class Module:
+    """Base class: subclasses set parameters and sub-modules as attributes and define forward."""
+
+    def __init__(self):
+        object.__setattr__(self, "_parameters", {})
+        object.__setattr__(self, "_modules", {})
+        object.__setattr__(self, "training", True)
+
+    def __setattr__(self, name, value):
+        if "_parameters" not in self.__dict__:
+            raise InputError(f"call super().__init__() in {type(self).__name__}.__init__ first.")
+        if isinstance(value, Parameter):
+            self._parameters[name] = value
+        elif isinstance(value, Module):
+            self._modules[name] = value
+        object.__setattr__(self, name, value)
+
+    def forward(self, *args):
+        raise NotImplementedError(f"{type(self).__name__} must define forward().")
+
+    def __call__(self, *args):
+        return self.forward(*args)
+
+    def named_parameters(self, prefix: str = ""):
+        """``(name, parameter)`` pairs of this module and its sub-modules, in order."""
+        for name, p in self._parameters.items():
+            yield prefix + name, p
+        for name, module in self._modules.items():
+            yield from module.named_parameters(f"{prefix}{name}.")
+
+    def parameters(self) -> list[Parameter]:
+        return [p for _, p in self.named_parameters()]
+
+    def modules(self):
+        yield self
+        for module in self._modules.values():
+            yield from module.modules()
+
+    def zero_grad(self) -> None:
+        """Forget the accumulated gradients (``backward`` adds into ``.grad``)."""
+        for p in self.parameters():
+            p.grad = None
+
+    def train(self, mode: bool = True) -> Module:
+        for module in self.modules():
+            object.__setattr__(module, "training", mode)
+        return self
+
+    def eval(self) -> Module:
+        return self.train(False)
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """Copies of the parameters' arrays by name."""
+        return {name: p.data.copy() for name, p in self.named_parameters()}
+
+    def load_state_dict(self, state: dict) -> None:
+        """Copy arrays into the parameters, checking names and shapes first (all or nothing)."""
+        params = dict(self.named_parameters())
+        missing, unexpected = set(params) - set(state), set(state) - set(params)
+        if missing or unexpected:
+            raise InputError(
+                f"state_dict does not fit this model: missing {sorted(missing)}, unexpected "
+                f"{sorted(unexpected)}."
+            )
+        for name, p in params.items():
+            if np.shape(state[name]) != p.shape:
+                raise InputError(f"state_dict[{name!r}] has shape {np.shape(state[name])}, the "
+                                 f"parameter has {p.shape}.")
+        for name, p in params.items():
+            p.data[...] = state[name]
+            p._version += 1
+
+
+# ------------------------------------------------------------------------ initialization
+# Standard deviation of the weights of a layer with n_in inputs and n_out outputs.
+INITS = {
+    "normal": lambda n_in, n_out: 1.0,  # N(0, 1), the book's first network
+    "scaled": lambda n_in, n_out: 1.0 / np.sqrt(n_in),  # N(0, 1/n_in), the book's chapter 3
+    "xavier": lambda n_in, n_out: np.sqrt(2.0 / (n_in + n_out)),  # Glorot & Bengio
+    "he": lambda n_in, n_out: np.sqrt(2.0 / n_in),  # He et al., for relu layers
+}
+
+
+def init_(weight: Parameter, scheme: str, rng: np.random.Generator) -> None:
+    """Refill a ``(n_out, n_in)`` weight in place from N(0, std^2) with the scheme's std."""
+    if scheme not in INITS:
+        raise InputError(f"unknown init {scheme!r}: choose one of {', '.join(INITS)}.")
+    n_out, n_in = weight.shape
+    weight.data[...] = rng.standard_normal((n_out, n_in)) * INITS[scheme](n_in, n_out)
+
+
+class Linear(Module):
+    """``y = x W^T + b`` with ``W`` of shape ``(out_features, in_features)``."""
+
+    def __init__(self, in_features: int, out_features: int, bias: bool = True, init="scaled",
+                 dtype=np.float32, rng=None):
+        super().__init__()
+        if np.dtype(dtype) not in FLOAT_DTYPES:
+            raise InputError(f"dtype must be float32 or float64, got {np.dtype(dtype).name}.")
+        rng = rng if rng is not None else np.random.default_rng()
+        self.weight = Parameter(xp.zeros((out_features, in_features), dtype=dtype))
+        init_(self.weight, init, rng)
+        # Biases: N(0, 1) with the book's schemes (normal, scaled), zeros with xavier and he.
+        b = rng.standard_normal(out_features) if init in ("normal", "scaled") else 0.0
+        self.bias = Parameter(xp.zeros(out_features, dtype=dtype) + b) if bias else None
+
+    def forward(self, x):
+        return linear(x, self.weight, self.bias)
+
+    def __repr__(self):
+        n_out, n_in = self.weight.shape
+        return f"Linear({n_in}, {n_out}, bias={self.bias is not None})"
+
+
+class Activation(Module):
+    """An elementwise function from the shared table, as a layer: ``Activation("relu")``."""
+
+    def __init__(self, name: str):
+        super().__init__()
+        self.fn = functions.activation(name)
+
+    def forward(self, x):
+        return x.apply(self.fn)
+
+    def __repr__(self):
+        return f"Activation({self.fn.name!r})"
+
+
+class Sequential(Module):
+    """Modules applied one after another; they are named ``"0"``, ``"1"``, ..."""
+
+    def __init__(self, *modules):
+        super().__init__()
+        for i, module in enumerate(modules):
+            setattr(self, str(i), module)
+
+    def __iter__(self):
+        return iter(self._modules.values())
+
+    def __getitem__(self, i):
+        return list(self._modules.values())[i]
+
+    def __len__(self):
+        return len(self._modules)
+
+    def forward(self, x):
+        for module in self._modules.values():
+            x = module(x)
+        return x
+
+    def __repr__(self):
+        inner = "\n".join(f"  ({name}): {m!r}" for name, m in self._modules.items())
+        return f"{type(self).__name__}(\n{inner}\n)"
+
+
+class MLP(Sequential):
+    """``MLP(sizes, activation="relu", output=None, init=..., dtype=np.float32, seed=None)``:
+    Linear layers of ``sizes`` with ``activation`` between them; the last layer is followed by
+    ``output`` (an activation name) or nothing (logits, for ``cross_entropy``)."""
+
+    def __init__(self, sizes, activation="relu", output=None, init=None, dtype=np.float32,
+                 seed=None):
+        sizes = list(sizes)
+        if len(sizes) < 2 or not all(isinstance(n, (int, np.integer)) and n > 0 for n in sizes):
+            raise InputError(f"sizes must list at least two positive layer widths, got {sizes}.")
+        init = init or ("he" if activation == "relu" else "scaled")
+        rng = np.random.default_rng(seed)
+        layers = []
+        for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+            layers.append(Linear(n_in, n_out, init=init, dtype=dtype, rng=rng))
+            last = i == len(sizes) - 2
+            if not last:
+                layers.append(Activation(activation))
+            elif output is not None:
+                layers.append(Activation(output))
+        super().__init__(*layers)
+        object.__setattr__(self, "sizes", sizes)
