@@ -10,35 +10,59 @@ from __future__ import annotations
 from chainrule import functions
 from chainrule.errors import InputError
 from chainrule.tensor.backend import xp
-from chainrule.tensor.tensor import Tensor, _as_tensor, _make
+from chainrule.tensor.tensor import Tensor, _as_tensor, _make, times_derivative
 
 __all__ = ["cost", "cross_entropy", "linear", "mse", "nll"]
 
 
-def linear(x: Tensor, W: Tensor, b: Tensor | None = None) -> Tensor:
-    """``x W^T + b``: ``(m, n_in) @ (n_in, n_out) + (n_out,)``. With ``G = dL/d(out)``:
-    ``dL/dx = G W``, ``dL/dW = G^T x``, ``dL/db = sum of G's rows``."""
-    x = _as_tensor(x)
-    if x.ndim != 2 or x.shape[1] != W.shape[1]:
+def linear(x: Tensor, W: Tensor, b: Tensor | None = None, activation=None) -> Tensor:
+    """``f(x W^T + b)``: ``(m, n_in) @ (n_in, n_out) + (n_out,)``, then the optional elementwise
+    ``activation`` f from the shared table, fused into one node of the graph.
+
+    With ``G = dL/d(out)``, first ``G_z = G (.) f'(z, a)`` (the table's derivative), then
+    ``dL/dx = G_z W``, ``dL/dW = G_z^T x``, ``dL/db = sum of G_z's rows``."""
+    if not isinstance(x, Tensor):
+        x = Tensor(x)
+    shape = x.data.shape
+    if len(shape) != 2 or shape[1] != W.data.shape[1]:
         raise InputError(
-            f"linear layer expects input of shape (samples, {W.shape[1]}), got {x.shape}."
+            f"linear layer expects input of shape (samples, {W.data.shape[1]}), got {shape}."
         )
-    out = x.data @ W.data.T
-    if b is None:
-        return _make(out, (x, W), _linear_back)
-    out += b.data
-    return _make(out, (x, W, b), _linear_back)
+    z = x.data @ W.data.T
+    inputs = (x, W) if b is None else (x, W, b)
+    if b is not None:
+        z += b.data
+    if activation is None:
+        return _make(z, inputs, _linear_back, (None, None))
+    if not isinstance(activation, functions.Activation):
+        activation = functions.activation(activation)
+    return _make(activation.forward(z), inputs, _linear_back, (activation, z))
 
 
 def _linear_back(g, out):
+    fn, z = out._saved
+    if fn is not None:  # through the activation first: G_z = G (.) f'(z, a)
+        g = times_derivative(g, fn, z, out.data)
     x, W = out._inputs[0], out._inputs[1]
     grads = [
         g @ W.data if x.requires_grad else None,
         g.T @ x.data if W.requires_grad else None,
     ]
     if len(out._inputs) == 3:
-        grads.append(xp.dot(xp.ones(len(g), dtype=g.dtype), g))  # column sums, (1, m) @ (m, n)
+        grads.append(xp.dot(_ones(len(g), g.dtype), g))  # column sums as 1^T G: (m,) . (m, n)
     return grads
+
+
+_ONES: dict = {}
+
+
+def _ones(m, dtype):
+    """A cached vector of m ones: ``dot(ones, G)`` sums G's rows faster than ``G.sum(axis=0)``
+    for the small batches of SGD."""
+    ones = _ONES.get((m, dtype))
+    if ones is None:
+        ones = _ONES[m, dtype] = xp.ones(m, dtype=dtype)
+    return ones
 
 
 def _labels(target, n_classes: int, m: int):
@@ -107,17 +131,19 @@ def cost(output: Tensor, target, name: str = "quadratic") -> Tensor:
     """A cost from the shared table, as the book defines it: summed over output units, averaged
     over samples, ``C = (1/m) sum_i sum_j C(a_ij, y_ij)``; its backward rule is the table's
     ``dC/da`` (divided by m). ``name``: quadratic or cross_entropy (sigmoid outputs)."""
-    entry = functions.cost(name)
-    y = target.data if isinstance(target, Tensor) else xp.asarray(target, dtype=output.dtype)
-    if y.shape != output.shape:
+    entry = name if isinstance(name, functions.Cost) else functions.cost(name)
+    a = output.data
+    y = target.data if isinstance(target, Tensor) else xp.asarray(target, dtype=a.dtype)
+    if y.shape != a.shape:
         raise InputError(f"the {entry.name} cost needs targets of the output's shape "
-                         f"{output.shape}, got {y.shape}.")
-    m = len(output.data)
-    value = xp.asarray(entry.fn(output.data, y).sum() / m, dtype=output.dtype)
+                         f"{a.shape}, got {y.shape}.")
+    value = xp.asarray(entry.total(a, y) * (1.0 / len(a)), dtype=a.dtype)
     return _make(value, (output,), _cost_back, (entry, y))
 
 
 def _cost_back(g, out):
     entry, y = out._saved
     a = out._inputs[0].data
-    return (entry.derivative(a, y) * (g / len(a)),)
+    grad = entry.derivative(a, y)
+    grad *= float(g) / len(a)  # g is the loss's one-element gradient
+    return (grad,)

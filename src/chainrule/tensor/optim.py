@@ -12,6 +12,7 @@ import numpy as np
 
 from chainrule.errors import InputError
 from chainrule.tensor.backend import xp
+from chainrule.tensor.tensor import mark_changed
 
 __all__ = ["SGD", "Adam", "Optimizer"]
 
@@ -39,22 +40,29 @@ class Optimizer:
             p.grad = None
 
     def step(self) -> None:
-        for i, p in enumerate(self.params):
+        """Move every parameter that has a gradient; the subclass says how."""
+        for p in self.params:
             if p.grad is not None:
-                self._update(p, p.grad, self.state.setdefault(i, {}))
-                p._version += 1
+                self._update(p, p.grad, self.state.setdefault(id(p), {}))
+                mark_changed(p)
 
     def _update(self, p, grad, state) -> None:
         raise NotImplementedError
 
     def state_dict(self) -> dict:
-        return {"lr": self.lr, "state": {i: {k: (v.copy() if isinstance(v, np.ndarray) else v)
-                                             for k, v in s.items()}
-                                         for i, s in self.state.items()}}
+        """The rate and each parameter's state (by position in ``params``), arrays copied."""
+        return {
+            "lr": self.lr,
+            "state": {
+                i: {k: (v.copy() if isinstance(v, np.ndarray) else v)
+                    for k, v in self.state.get(id(p), {}).items()}
+                for i, p in enumerate(self.params)
+            },
+        }
 
     def load_state_dict(self, state: dict) -> None:
         self.lr = state["lr"]
-        self.state = {int(i): dict(s) for i, s in state["state"].items()}
+        self.state = {id(self.params[int(i)]): dict(s) for i, s in state["state"].items()}
 
 
 class SGD(Optimizer):
@@ -69,6 +77,15 @@ class SGD(Optimizer):
         if nesterov and momentum == 0:
             raise InputError("Nesterov momentum needs momentum > 0.")
         self.momentum, self.nesterov, self.weight_decay = momentum, nesterov, weight_decay
+
+    def step(self) -> None:
+        if self.momentum or self.weight_decay:
+            return super().step()
+        lr = self.lr  # plain SGD, the hot path of the book's training: p <- p - lr g
+        for p in self.params:
+            if p.grad is not None:
+                p.data -= lr * p.grad
+        mark_changed(*self.params)
 
     def _update(self, p, grad, state):
         if self.weight_decay:

@@ -28,6 +28,10 @@ from chainrule.tensor.backend import FLOAT_DTYPES, xp
 __all__ = ["Tensor", "concatenate", "is_grad_enabled", "no_grad", "tensor", "where"]
 
 _GRAD_ENABLED = [True]  # a list so that no_grad can flip it without `global`
+# Counts in-place changes to any tensor. A tensor's _version is the count at its last change; an
+# operation's _stamp is the count when it ran. An input with _version > _stamp changed after the
+# operation used it. While nothing changed anywhere (the usual case) backward checks nothing.
+_CHANGES = [0]
 
 
 @contextmanager
@@ -46,6 +50,8 @@ def is_grad_enabled() -> bool:
 
 
 def _array(data, dtype=None):
+    if type(data) is xp.ndarray and dtype is None and data.dtype.kind in "fiub":
+        return data  # the common case, a batch of data: nothing to convert or check
     if isinstance(data, Tensor):
         data = data.data
     try:
@@ -66,7 +72,7 @@ class Tensor:
     are for indices and labels and cannot require gradients.
     """
 
-    __slots__ = ("_backward", "_inputs", "_saved", "_version", "_versions", "data", "grad",
+    __slots__ = ("_backward", "_inputs", "_saved", "_stamp", "_version", "data", "grad",
                  "requires_grad")
     __array_priority__ = 1000  # numpy array (op) Tensor defers to Tensor's reflected operators
 
@@ -80,8 +86,8 @@ class Tensor:
         self.requires_grad = bool(requires_grad)
         self.grad = None
         self._version = 0
+        self._stamp = 0
         self._inputs = ()
-        self._versions = ()
         self._backward = None
         self._saved = ()
 
@@ -121,7 +127,7 @@ class Tensor:
                 "wrong; write t = t + x instead, or change it inside `with no_grad():`."
             )
         change(self.data)
-        self._version += 1  # graphs that used the old values now refuse to backpropagate
+        mark_changed(self)  # graphs that used the old values now refuse to backpropagate
         return self
 
     def __iadd__(self, other):
@@ -152,7 +158,7 @@ class Tensor:
                     f"has shape {self.shape}; reduce it first (e.g. .sum()) or pass grad= an "
                     f"array of shape {self.shape}."
                 )
-            grad = xp.ones_like(self.data)
+            grad = xp.array(1, dtype=self.data.dtype).reshape(self.data.shape)  # the seed: 1
         else:
             grad = _array(grad, self.dtype)
             if grad.shape != self.shape:
@@ -165,27 +171,32 @@ class Tensor:
                 "backward() found nothing to differentiate: no tensor in this graph has "
                 "requires_grad=True; create the parameters with Tensor(..., requires_grad=True)."
             )
-        grads = {id(self): grad}
+        if self._backward is None:  # the root is itself a leaf
+            _accumulate(self, grad.copy(), set())
+            return
+        grads = {self: grad}  # dL/d(node) for the operations reached so far (identity hashing)
+        owned = {id(grad)}  # arrays a leaf may not keep as its .grad without copying
+        changes = _CHANGES[0]
         for node in reversed(topological_order(self)):
-            g = grads.pop(id(node), None)
+            g = grads.pop(node, None)
             if g is None:
                 continue
-            if node._backward is None:  # a leaf: accumulate
-                node.grad = g.copy() if node.grad is None else node.grad + g
-                continue
-            for tensor, version in zip(node._inputs, node._versions):
-                if tensor._version != version:
-                    raise InputError(
-                        f"a tensor of shape {tensor.shape} used by {node._backward.__name__} "
-                        "was changed in place before backward(); its gradient would be wrong. "
-                        "Change tensors only after backward(), or use t = t + x."
-                    )
+            if changes != node._stamp:
+                _check_unchanged(node)
             for tensor, input_grad in zip(node._inputs, node._backward(g, node)):
                 if input_grad is None or not tensor.requires_grad:
                     continue
-                input_grad = _unbroadcast(input_grad, tensor.data.shape)
-                key = id(tensor)
-                grads[key] = input_grad if key not in grads else grads[key] + input_grad
+                if tensor._backward is None:  # a leaf: its gradient is final, add it in now
+                    if tensor.grad is None and input_grad.base is None and (
+                        id(input_grad) not in owned
+                    ):
+                        owned.add(id(input_grad))  # the usual case, inlined: a fresh array
+                        tensor.grad = input_grad
+                    else:
+                        _accumulate(tensor, input_grad, owned)
+                    continue
+                previous = grads.get(tensor)
+                grads[tensor] = input_grad if previous is None else previous + input_grad
 
     # -------------------------------------------------------------------- arithmetic
     def __add__(self, other):
@@ -243,8 +254,7 @@ class Tensor:
     # -------------------------------------------------------------------- elementwise
     def apply(self, fn) -> Tensor:
         """``fn(self)`` elementwise for any entry of ``chainrule.functions`` (its derivative too)."""
-        fn = functions.activation(fn)
-        return _make(fn.forward(self.data), (self,), _apply_back, (fn,))
+        return apply(self, functions.activation(fn))
 
     def exp(self):
         return self.apply(functions.exp)
@@ -299,6 +309,12 @@ class Tensor:
         return _make(self.data[index], (self,), _getitem_back, (index,))
 
 
+def apply(x: Tensor, fn: functions.Activation) -> Tensor:
+    """``fn(x)`` elementwise for an entry ``fn`` of the shared table; its backward rule is the
+    table's derivative ``f'(x, y)`` times the incoming gradient."""
+    return _make(fn.forward(x.data), (x,), _apply_back, (fn,))
+
+
 def tensor(data, requires_grad: bool = False, dtype=None) -> Tensor:
     """``Tensor(data, requires_grad, dtype)``, PyTorch's spelling."""
     return Tensor(data, requires_grad, dtype)
@@ -311,17 +327,47 @@ def _make(data, inputs, backward, saved=()) -> Tensor:
     out.data = data
     out.grad = None
     out._version = 0
-    if _GRAD_ENABLED[0] and any([t.requires_grad for t in inputs]):
-        out.requires_grad = True
-        out._inputs = inputs
-        out._versions = tuple([t._version for t in inputs])
-        out._backward = backward
-        out._saved = saved
-    else:
-        out.requires_grad = False
-        out._inputs = out._versions = out._saved = ()
-        out._backward = None
+    out._stamp = _CHANGES[0]
+    for t in inputs:
+        if t.requires_grad and _GRAD_ENABLED[0]:
+            out.requires_grad = True
+            out._inputs = inputs
+            out._backward = backward
+            out._saved = saved
+            return out
+    out.requires_grad = False
+    out._inputs = out._saved = ()
+    out._backward = None
     return out
+
+
+def _accumulate(leaf: Tensor, g, owned: set) -> None:
+    """Add ``g`` into ``leaf.grad``. A leaf owns its ``.grad`` array alone: a view, or an array
+    already handed to another leaf in this pass, is copied first."""
+    if leaf.grad is not None:
+        leaf.grad = leaf.grad + g
+        return
+    if g.base is not None or id(g) in owned:
+        g = g.copy()
+    owned.add(id(g))
+    leaf.grad = g
+
+
+def mark_changed(*tensors: Tensor) -> None:
+    """Record that these tensors' data changed in place (optimizers call this after a step)."""
+    _CHANGES[0] += 1
+    for t in tensors:
+        t._version = _CHANGES[0]
+
+
+def _check_unchanged(node: Tensor) -> None:
+    for tensor in node._inputs:
+        if tensor._version > node._stamp:
+            raise InputError(
+                f"a tensor of shape {tensor.shape} used by {node._backward.__name__.strip('_')} "
+                "was changed in place before backward(), so its gradient would be wrong; change "
+                "tensors only after backward(), or write t = t + x."
+            )
 
 
 def _data(x):
@@ -368,23 +414,29 @@ def _unbroadcast(g, shape):
 
 
 # ------------------------------------------------------------------------ backward rules
-# Each rule: (g, out) -> one gradient per input, g = dL/d(out) of out's shape.
+# Each rule: (g, out) -> one gradient per input, in that input's shape (None where not needed),
+# with g = dL/d(out) in out's shape. Binary elementwise rules undo broadcasting themselves.
+def _binary_grads(out, ga, gb):
+    a, b = out._inputs
+    return _unbroadcast(ga, a.data.shape), _unbroadcast(gb, b.data.shape)
+
+
 def _add_back(g, out):  # d(a + b) = da + db
-    return g, g
+    return _binary_grads(out, g, g)
 
 
 def _sub_back(g, out):
-    return g, -g
+    return _binary_grads(out, g, -g)
 
 
 def _mul_back(g, out):  # d(a b) = b da + a db
     a, b = out._inputs
-    return g * b.data, g * a.data
+    return _binary_grads(out, g * b.data, g * a.data)
 
 
 def _div_back(g, out):  # d(a / b) = da / b - (a / b^2) db = da / b - out / b db
     b = out._inputs[1].data
-    return g / b, -g * out.data / b
+    return _binary_grads(out, g / b, -g * out.data / b)
 
 
 def _neg_back(g, out):
@@ -397,9 +449,20 @@ def _pow_back(g, out):  # d(x^k) = k x^(k-1) dx
     return (g * (k * x ** (k - 1)),)
 
 
-def _apply_back(g, out):  # the activation table's derivative f'(x, y)
+def _apply_back(g, out):  # the activation table's derivative f'(x, y), times g
     (fn,) = out._saved
-    return (g * fn.derivative(out._inputs[0].data, out.data),)
+    return (times_derivative(g, fn, out._inputs[0].data, out.data),)
+
+
+def times_derivative(g, fn, x, y):
+    """``g (.) f'(x, y)`` for a table entry ``fn`` with ``y = f(x)``. The product is taken in
+    place when the derivative came back as a fresh array of g's shape and dtype (it may instead
+    be ``y`` itself, as for exp, which must not be overwritten)."""
+    d = fn.derivative(x, y)
+    if d is y or d is x or d.base is not None or d.shape != g.shape or d.dtype != g.dtype:
+        return g * d
+    d *= g
+    return d
 
 
 def _softmax_back(g, out):  # da_j/dz_k = a_j (delta_jk - a_k)  =>  dz = a (g - sum(g a))
@@ -524,22 +587,25 @@ def where(condition, a, b) -> Tensor:
 
 def _where_back(g, out):
     (condition,) = out._saved
-    return xp.where(condition, g, 0), xp.where(condition, 0, g)
+    return _binary_grads(out, xp.where(condition, g, 0), xp.where(condition, 0, g))
 
 
 def topological_order(root: Tensor) -> list[Tensor]:
-    """Every tensor ``root`` depends on, each after its inputs (iterative depth-first search)."""
+    """Every operation ``root`` depends on through tensors that require grad, each after its
+    inputs (leaves are left out: backward adds their gradients as it meets them). Iterative
+    depth-first search: a node goes back on top of the stack once its inputs are placed."""
     order, placed, entered = [], set(), set()
     stack = [root]
     while stack:
         node = stack[-1]
-        key = id(node)
-        if key in entered:
+        if node in entered:
             stack.pop()
-            if key not in placed:
-                placed.add(key)
+            if node not in placed:
+                placed.add(node)
                 order.append(node)
             continue
-        entered.add(key)
-        stack.extend(t for t in node._inputs if id(t) not in entered)
+        entered.add(node)
+        for t in node._inputs:
+            if t._backward is not None and t not in entered:
+                stack.append(t)
     return order
