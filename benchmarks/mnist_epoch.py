@@ -40,6 +40,7 @@ from threadpoolctl import threadpool_info
 
 from chainrule.data import load
 from chainrule.network import Network
+from chainrule.tensor.trainable import TensorNetwork
 from chainrule.train import train
 
 SIZES = [784, 30, 10]
@@ -47,10 +48,15 @@ LR = 3.0
 PAUSE = 0.5  # seconds between runs: PyTorch's OpenMP threads spin for a while after its last op
 
 
-def chainrule_epoch(X, y, batch, seed, form="matrix"):
-    net = Network(SIZES, dtype=np.float32, seed=seed)
+def chainrule_epoch(X, y, batch, seed, form="matrix", engine=Network):
+    net = engine(SIZES, dtype=np.float32, seed=seed)
     history = train(net, X, y, epochs=1, batch_size=batch, lr=LR, seed=seed, backprop=form)
     return history.epochs[0].epoch_seconds
+
+
+def tensor_epoch(X, y, batch, seed):
+    """The same network built from the Tensor engine (MLP, SGD), through the same loop."""
+    return chainrule_epoch(X, y, batch, seed, engine=TensorNetwork)
 
 
 def numpy_epoch(X, y, batch, seed):
@@ -155,10 +161,16 @@ def main():
 
     rows = []
     for batch in (10, 100):
-        runs = {"chainrule": [], "numpy": [], "torch": []}
-        engines = [("chainrule", chainrule_epoch), ("numpy", numpy_epoch), ("torch", torch_epoch)]
+        engines = [
+            ("chainrule", chainrule_epoch),
+            ("numpy", numpy_epoch),
+            ("tensor", tensor_epoch),
+            ("torch", torch_epoch),
+        ]
+        runs = {name: [] for name, _ in engines}
         for r in range(args.rounds):
-            for name, epoch in engines[r % 3 :] + engines[: r % 3]:  # A B C, B C A, C A B, ...
+            k = r % len(engines)
+            for name, epoch in engines[k:] + engines[:k]:  # A B C D, B C D A, ...
                 time.sleep(PAUSE)  # let the previous engine's BLAS/OpenMP threads go idle
                 runs[name].append(epoch(X, y, batch, r))
         med = {k: statistics.median(v) for k, v in runs.items()}
@@ -184,19 +196,26 @@ def main():
         f"numpy BLAS: {blas}; "
         f"torch {torch.__version__}, {cores} threads.",
         "",
-        "| batch | chainrule (s) | bare numpy loop (s) | PyTorch CPU (s) | chainrule / PyTorch "
-        "| chainrule / numpy | chainrule GFLOP/s |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
+        "| batch | Network (s) | bare numpy loop (s) | Tensor engine (s) | PyTorch CPU (s) "
+        "| Network / PyTorch | Network / numpy | Tensor / Network | Tensor / PyTorch "
+        "| Network GFLOP/s |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for batch, med in rows:
-        c, n, t = med["chainrule"], med["numpy"], med["torch"]
+        c, n, te, t = med["chainrule"], med["numpy"], med["tensor"], med["torch"]
         lines.append(
-            f"| {batch} | {c:.3f} | {n:.3f} | {t:.3f} | {c / t:.3f} | {c / n:.3f} "
-            f"| {flops / c / 1e9:.1f} |"
+            f"| {batch} | {c:.3f} | {n:.3f} | {te:.3f} | {t:.3f} | {c / t:.3f} | {c / n:.3f} "
+            f"| {te / c:.3f} | {te / t:.3f} | {flops / c / 1e9:.1f} |"
         )
+    steps = len(X) // 10
+    c10, te10 = rows[0][1]["chainrule"], rows[0][1]["tensor"]
     lines += [
         "",
-        "- targets at batch 10: chainrule / PyTorch <= 0.2; chainrule / numpy <= 1 (noise aside)",
+        "- targets at batch 10: Network / PyTorch <= 0.2; Network / numpy <= 1; Tensor / "
+        "Network <= 1.5; Tensor / PyTorch <= 1",
+        f"- per step at batch 10: Network {c10 / steps * 1e6:.1f} us, Tensor engine "
+        f"{te10 / steps * 1e6:.1f} us: {(te10 - c10) / steps * 1e6:.1f} us more a step "
+        "(where it goes: the profile section)",
         f"- numpy's own float32 matmul (2000x2000) here: {peak:.1f} GFLOP/s; an epoch is "
         f"{flops / 1e9:.2f} GFLOP of matrix products",
         f"- per-sample backprop (the book's loop) vs matrix form, batch 10: {ps:.3f} s vs "
@@ -205,7 +224,9 @@ def main():
         f"{rss:.0f} MiB",
     ]
     if not args.no_write:
-        write_section("Network: one MNIST epoch vs a bare numpy loop and PyTorch", "\n".join(lines))
+        write_section(
+            "One MNIST epoch: Network, bare numpy, Tensor engine, PyTorch", "\n".join(lines)
+        )
 
 
 if __name__ == "__main__":

@@ -107,3 +107,49 @@ def test_bad_input_exits_2_with_one_sentence(tmp_path, args, words):
 def test_debug_shows_the_traceback(tmp_path):
     result = run("--debug", "train", "digits", "--activation", "swish")
     assert result.returncode != 0 and "Traceback" in result.stderr
+
+
+def test_the_tensor_engine_trains_from_the_command_line(tmp_path):
+    runs = {}
+    for engine in ("network", "tensor"):
+        result = run(
+            "train",
+            "digits",
+            "--epochs",
+            "3",
+            "--json",
+            "--engine",
+            engine,
+            "--dtype",
+            "float64",
+            "--out",
+            str(tmp_path / engine),
+        )
+        assert result.returncode == 0, result.stderr
+        runs[engine] = [json.loads(line) for line in result.stdout.splitlines()[:-1]]
+    # Same seed, same initial weights, same SGD: the two engines follow the same path.
+    np.testing.assert_allclose(
+        [r["cost"] for r in runs["tensor"]], [r["cost"] for r in runs["network"]], rtol=1e-9
+    )
+    adam = run(
+        "train",
+        "digits",
+        "--epochs",
+        "5",
+        "--json",
+        "--engine",
+        "tensor",
+        "--optimizer",
+        "adam",
+        "--lr",
+        "0.01",
+        "--out",
+        str(tmp_path / "adam"),
+    )
+    assert adam.returncode == 0, adam.stderr
+    assert json.loads(adam.stdout.splitlines()[-1])["best_test_accuracy"] >= 0.93
+
+
+def test_adam_needs_the_tensor_engine(tmp_path):
+    result = run("train", "digits", "--optimizer", "adam", "--out", str(tmp_path / "r"))
+    assert result.returncode == 2 and "--optimizer adam needs --engine tensor" in result.stderr

@@ -66,3 +66,16 @@ def test_loading_refuses_pickles_and_mismatched_shapes(tmp_path):
     garbage.write_bytes(b"not a zip file at all")
     with pytest.raises(InputError, match="not a chainrule model file"):
         load_network(garbage)
+
+
+def test_a_tensor_network_survives_save_and_load(tmp_path):
+    from chainrule.tensor.trainable import TensorNetwork
+
+    net = TensorNetwork([3, 4, 2], "sigmoid", "cross_entropy", "scaled", np.float32, seed=2)
+    back = load_network(save_network(net, tmp_path / "t.npz"))
+    assert type(back) is TensorNetwork and back.sizes == [3, 4, 2]
+    X = np.random.default_rng(0).random((5, 3), dtype=np.float32)
+    np.testing.assert_array_equal(back.predict(X), net.predict(X))
+    for name, array in net.parameters().items():
+        assert back.parameters()[name].dtype == array.dtype
+        np.testing.assert_array_equal(back.parameters()[name], array)

@@ -3,6 +3,7 @@
 from chainrule.errors import ChainruleError
 from chainrule.network import Network
 from chainrule.scalar import Value
+from chainrule.tensor import Tensor, no_grad
 
 __version__ = "0.1.0"
-__all__ = ["ChainruleError", "Network", "Value", "__version__"]
+__all__ = ["ChainruleError", "Network", "Tensor", "Value", "__version__", "no_grad"]

@@ -70,8 +70,10 @@ def _train(args) -> int:
     from tqdm import tqdm
 
     from chainrule.data import load
+    from chainrule.errors import InputError
     from chainrule.io import atomic_write, save_network
     from chainrule.network import Network
+    from chainrule.tensor.trainable import TensorNetwork
     from chainrule.train import train
     from chainrule.viz.plots import plot_history
 
@@ -81,14 +83,28 @@ def _train(args) -> int:
         settings["batch_size"] = None  # full-batch descent
     out = Path(args.out or f"runs/{args.dataset}")
     data = load(args.dataset, data_dir=args.data_dir, dtype=np.dtype(args.dtype))
-    net = Network(
-        settings["layers"],
-        settings["activation"],
-        settings["cost"],
-        settings["init"],
-        dtype=args.dtype,
-        seed=args.seed,
-    )
+    if args.engine == "tensor":
+        net = TensorNetwork(
+            settings["layers"],
+            settings["activation"],
+            settings["cost"],
+            settings["init"],
+            dtype=args.dtype,
+            seed=args.seed,
+            optimizer=args.optimizer,
+            lr=settings["lr"] if args.optimizer == "adam" else None,
+        )
+    elif args.optimizer != "sgd":
+        raise InputError("--optimizer adam needs --engine tensor (Network is plain SGD).")
+    else:
+        net = Network(
+            settings["layers"],
+            settings["activation"],
+            settings["cost"],
+            settings["init"],
+            dtype=args.dtype,
+            seed=args.seed,
+        )
     say = (lambda record: print(json.dumps(record), flush=True)) if args.json else None
     if not args.json:
         print(
@@ -218,6 +234,18 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--seed", type=int, default=1)
     tr.add_argument("--dtype", choices=["float32", "float64"], default="float32")
     tr.add_argument("--backprop", choices=["matrix", "per-sample"], default="matrix")
+    tr.add_argument(
+        "--engine",
+        choices=["network", "tensor"],
+        default="network",
+        help="network: the four equations by hand; tensor: Tensor autograd",
+    )
+    tr.add_argument(
+        "--optimizer",
+        choices=["sgd", "adam"],
+        default="sgd",
+        help="adam needs --engine tensor (then --lr is Adam's rate)",
+    )
     tr.add_argument("--data-dir", help="data root (default $CHAINRULE_DATA or a user cache)")
     tr.add_argument("--out", help="run folder (default runs/DATASET)")
     tr.add_argument("--json", action="store_true", help="one JSON object per epoch, then a summary")

@@ -44,11 +44,12 @@ FORMAT_VERSION = 1
 
 
 def save_network(net, path: str | os.PathLike) -> Path:
-    """Save a ``Network`` as ``.npz``: arrays ``W1, b1, ...`` plus a JSON header (format version,
-    engine, sizes, activation, cost, init, dtype) stored as UTF-8 bytes. No pickle anywhere."""
+    """Save a ``Network`` or a ``TensorNetwork`` as ``.npz``: its parameter arrays by name plus a
+    JSON header (format version, engine, sizes, activation, cost, init, dtype) stored as UTF-8
+    bytes. No pickle anywhere."""
     header = {
         "format": FORMAT_VERSION,
-        "engine": "network",
+        "engine": ENGINES[type(net).__name__],
         "sizes": net.sizes,
         "activation": net.activation.name,
         "cost": net.cost.name,
@@ -62,9 +63,13 @@ def save_network(net, path: str | os.PathLike) -> Path:
     return atomic_write(path, buffer.getvalue())
 
 
+ENGINES = {"Network": "network", "TensorNetwork": "tensor"}
+
+
 def load_network(path: str | os.PathLike):
     """Load a file written by :func:`save_network`, refusing pickles and mismatched shapes."""
     from chainrule.network import Network
+    from chainrule.tensor.trainable import TensorNetwork
 
     path = Path(path)
     try:
@@ -73,9 +78,10 @@ def load_network(path: str | os.PathLike):
         header = json.loads(arrays.pop("__header__").tobytes().decode())
     except (OSError, ValueError, KeyError, UnicodeDecodeError, zipfile.BadZipFile) as e:
         raise InputError(f"{path} is not a chainrule model file ({e}); save it again.") from None
-    if header.get("format") != FORMAT_VERSION or header.get("engine") != "network":
+    kinds = {"network": Network, "tensor": TensorNetwork}
+    if header.get("format") != FORMAT_VERSION or header.get("engine") not in kinds:
         raise InputError(f"{path} has an unknown format or engine ({header}); save it again.")
-    net = Network(
+    net = kinds[header["engine"]](
         header["sizes"], header["activation"], header["cost"], header["init"], header["dtype"]
     )
     for name, array in net.parameters().items():
@@ -86,5 +92,6 @@ def load_network(path: str | os.PathLike):
                 f"{path}: {name} should have shape {array.shape} for sizes {net.sizes}, "
                 f"found {got}; the file is damaged."
             )
-        array[...] = stored
+    for name, array in net.parameters().items():
+        array[...] = arrays[name]
     return net

@@ -12,5 +12,18 @@ from chainrule.tensor.modules import (
     init_,
 )
 
-__all__ = ["INITS", "MLP", "Activation", "Linear", "Module", "Parameter", "Sequential", "cost",
-           "cross_entropy", "init_", "linear", "mse", "nll"]
+__all__ = [
+    "INITS",
+    "MLP",
+    "Activation",
+    "Linear",
+    "Module",
+    "Parameter",
+    "Sequential",
+    "cost",
+    "cross_entropy",
+    "init_",
+    "linear",
+    "mse",
+    "nll",
+]

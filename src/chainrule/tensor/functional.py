@@ -94,8 +94,9 @@ def cross_entropy(logits: Tensor, target) -> Tensor:
         loss = -log_p[xp.arange(m), labels].sum() / m
     else:
         loss = -(rows * log_p).sum() / m
-    return _make(xp.asarray(loss, dtype=logits.dtype), (logits,), _cross_entropy_back,
-                 (log_p, labels, rows))
+    return _make(
+        xp.asarray(loss, dtype=logits.dtype), (logits,), _cross_entropy_back, (log_p, labels, rows)
+    )
 
 
 def _cross_entropy_back(g, out):
@@ -122,8 +123,9 @@ def mse(input: Tensor, target) -> Tensor:
     """The mean of the squared errors over every element (PyTorch's ``mse_loss``)."""
     target = _as_tensor(target, input)
     if input.shape != target.shape:
-        raise InputError(f"mse needs input and target of one shape, got {input.shape} and "
-                         f"{target.shape}.")
+        raise InputError(
+            f"mse needs input and target of one shape, got {input.shape} and {target.shape}."
+        )
     return ((input - target) ** 2).mean()
 
 
@@ -135,8 +137,9 @@ def cost(output: Tensor, target, name: str = "quadratic") -> Tensor:
     a = output.data
     y = target.data if isinstance(target, Tensor) else xp.asarray(target, dtype=a.dtype)
     if y.shape != a.shape:
-        raise InputError(f"the {entry.name} cost needs targets of the output's shape "
-                         f"{a.shape}, got {y.shape}.")
+        raise InputError(
+            f"the {entry.name} cost needs targets of the output's shape {a.shape}, got {y.shape}."
+        )
     value = xp.asarray(entry.total(a, y) * (1.0 / len(a)), dtype=a.dtype)
     return _make(value, (output,), _cost_back, (entry, y))
 

@@ -93,8 +93,10 @@ class Module:
             )
         for name, p in params.items():
             if np.shape(state[name]) != p.shape:
-                raise InputError(f"state_dict[{name!r}] has shape {np.shape(state[name])}, the "
-                                 f"parameter has {p.shape}.")
+                raise InputError(
+                    f"state_dict[{name!r}] has shape {np.shape(state[name])}, the "
+                    f"parameter has {p.shape}."
+                )
         for name, p in params.items():
             p.data[...] = state[name]
             mark_changed(p)
@@ -123,8 +125,16 @@ class Linear(Module):
     ``activation="sigmoid"`` (any name from the shared table) ``y = sigmoid(x W^T + b)`` as one
     fused node of the graph (fewer nodes, less overhead per step)."""
 
-    def __init__(self, in_features: int, out_features: int, bias: bool = True, init="scaled",
-                 dtype=np.float32, rng=None, activation=None):
+    def __init__(
+        self,
+        in_features: int,
+        out_features: int,
+        bias: bool = True,
+        init="scaled",
+        dtype=np.float32,
+        rng=None,
+        activation=None,
+    ):
         super().__init__()
         self.activation = None if activation is None else functions.activation(activation)
         if np.dtype(dtype) not in FLOAT_DTYPES:
@@ -134,7 +144,7 @@ class Linear(Module):
         init_(self.weight, init, rng)
         # Biases: N(0, 1) with the book's schemes (normal, scaled), zeros with xavier and he.
         b = rng.standard_normal(out_features) if init in ("normal", "scaled") else 0.0
-        self.bias = Parameter(xp.zeros(out_features, dtype=dtype) + b) if bias else None
+        self.bias = Parameter((xp.zeros(out_features) + b).astype(dtype)) if bias else None
 
     def forward(self, x):
         return linear(x, self.weight, self.bias, self.activation)
@@ -192,8 +202,9 @@ class MLP(Sequential):
     ``output`` (an activation name) or nothing (logits, for ``cross_entropy``). Each activation
     is fused into its Linear layer (one node per layer)."""
 
-    def __init__(self, sizes, activation="relu", output=None, init=None, dtype=np.float32,
-                 seed=None):
+    def __init__(
+        self, sizes, activation="relu", output=None, init=None, dtype=np.float32, seed=None
+    ):
         sizes = list(sizes)
         if len(sizes) < 2 or not all(isinstance(n, (int, np.integer)) and n > 0 for n in sizes):
             raise InputError(f"sizes must list at least two positive layer widths, got {sizes}.")
@@ -201,9 +212,17 @@ class MLP(Sequential):
         rng = np.random.default_rng(seed)
         functions.activation(activation)  # unknown names fail here, listing the known ones
         last = len(sizes) - 2
-        super().__init__(*(
-            Linear(n_in, n_out, init=init, dtype=dtype, rng=rng,
-                   activation=output if i == last else activation)
-            for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:]))
-        ))
+        super().__init__(
+            *(
+                Linear(
+                    n_in,
+                    n_out,
+                    init=init,
+                    dtype=dtype,
+                    rng=rng,
+                    activation=output if i == last else activation,
+                )
+                for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:]))
+            )
+        )
         object.__setattr__(self, "sizes", sizes)

@@ -54,8 +54,10 @@ class Optimizer:
         return {
             "lr": self.lr,
             "state": {
-                i: {k: (v.copy() if isinstance(v, np.ndarray) else v)
-                    for k, v in self.state.get(id(p), {}).items()}
+                i: {
+                    k: (v.copy() if isinstance(v, np.ndarray) else v)
+                    for k, v in self.state.get(id(p), {}).items()
+                }
                 for i, p in enumerate(self.params)
             },
         }
@@ -69,8 +71,14 @@ class SGD(Optimizer):
     """``v <- momentum v + g``; ``p <- p - lr v`` (Nesterov: ``p <- p - lr (g + momentum v)``),
     with ``g = grad + weight_decay p`` (L2 regularization)."""
 
-    def __init__(self, params, lr: float = 0.1, momentum: float = 0.0, nesterov: bool = False,
-                 weight_decay: float = 0.0):
+    def __init__(
+        self,
+        params,
+        lr: float = 0.1,
+        momentum: float = 0.0,
+        nesterov: bool = False,
+        weight_decay: float = 0.0,
+    ):
         super().__init__(params, lr)
         if momentum < 0 or weight_decay < 0:
             raise InputError("momentum and weight_decay must be zero or positive.")
@@ -106,8 +114,14 @@ class Adam(Optimizer):
     ``m <- b1 m + (1-b1) g``, ``v <- b2 v + (1-b2) g^2``,
     ``p <- p - lr mhat / (sqrt(vhat) + eps)``."""
 
-    def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 0.0):
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-3,
+        betas=(0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+    ):
         super().__init__(params, lr)
         self.betas, self.eps, self.weight_decay = betas, eps, weight_decay
 

@@ -72,8 +72,16 @@ class Tensor:
     are for indices and labels and cannot require gradients.
     """
 
-    __slots__ = ("_backward", "_inputs", "_saved", "_stamp", "_version", "data", "grad",
-                 "requires_grad")
+    __slots__ = (
+        "_backward",
+        "_inputs",
+        "_saved",
+        "_stamp",
+        "_version",
+        "data",
+        "grad",
+        "requires_grad",
+    )
     __array_priority__ = 1000  # numpy array (op) Tensor defers to Tensor's reflected operators
 
     def __init__(self, data, requires_grad: bool = False, dtype=None):
@@ -187,8 +195,10 @@ class Tensor:
                 if input_grad is None or not tensor.requires_grad:
                     continue
                 if tensor._backward is None:  # a leaf: its gradient is final, add it in now
-                    if tensor.grad is None and input_grad.base is None and (
-                        id(input_grad) not in owned
+                    if (
+                        tensor.grad is None
+                        and input_grad.base is None
+                        and (id(input_grad) not in owned)
                     ):
                         owned.add(id(input_grad))  # the usual case, inlined: a fresh array
                         tensor.grad = input_grad
@@ -240,20 +250,22 @@ class Tensor:
 
     # -------------------------------------------------------------------- reductions
     def sum(self, axis=None, keepdims: bool = False):
-        return _make(self.data.sum(axis=axis, keepdims=keepdims), (self,), _sum_back,
-                     (axis, keepdims))
+        return _make(
+            self.data.sum(axis=axis, keepdims=keepdims), (self,), _sum_back, (axis, keepdims)
+        )
 
     def mean(self, axis=None, keepdims: bool = False):
         total = self.sum(axis, keepdims)
         return total * (total.data.size / max(1, self.data.size))  # sum / count
 
     def max(self, axis=None, keepdims: bool = False):
-        return _make(self.data.max(axis=axis, keepdims=keepdims), (self,), _max_back,
-                     (axis, keepdims))
+        return _make(
+            self.data.max(axis=axis, keepdims=keepdims), (self,), _max_back, (axis, keepdims)
+        )
 
     # -------------------------------------------------------------------- elementwise
     def apply(self, fn) -> Tensor:
-        """``fn(self)`` elementwise for any entry of ``chainrule.functions`` (its derivative too)."""
+        """``fn(self)`` elementwise for an entry of ``chainrule.functions`` (and its derivative)."""
         return apply(self, functions.activation(fn))
 
     def exp(self):

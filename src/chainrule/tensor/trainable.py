@@ -25,8 +25,18 @@ OPTIMIZERS = ("sgd", "adam")
 class TensorNetwork:
     """``TensorNetwork(sizes, activation, cost, init, dtype, seed, optimizer="sgd", lr=None)``."""
 
-    def __init__(self, sizes, activation="sigmoid", cost="quadratic", init="normal",
-                 dtype=np.float32, seed=None, optimizer="sgd", lr=None, momentum=0.0):
+    def __init__(
+        self,
+        sizes,
+        activation="sigmoid",
+        cost="quadratic",
+        init="normal",
+        dtype=np.float32,
+        seed=None,
+        optimizer="sgd",
+        lr=None,
+        momentum=0.0,
+    ):
         self.cost = functions.cost(cost)
         self.activation = functions.activation(activation)
         softmax = self.cost is functions.log_likelihood
@@ -37,18 +47,29 @@ class TensorNetwork:
             )
         if optimizer not in OPTIMIZERS:
             raise InputError(f"unknown optimizer {optimizer!r}: choose one of sgd, adam.")
-        self.model = MLP(sizes, self.activation.name, None if softmax else self.activation.name,
-                         init, dtype, seed)
+        self.model = MLP(
+            sizes,
+            self.activation.name,
+            None if softmax else self.activation.name,
+            init,
+            dtype,
+            seed,
+        )
         self.sizes, self.dtype, self.init = list(sizes), np.dtype(dtype), init
         self.weights = [p for name, p in self.model.named_parameters() if name.endswith("weight")]
         self.fixed_lr = lr  # Adam keeps its own rate; SGD follows the loop's eta when lr is None
         params = self.model.parameters()
-        self.optimizer = (Adam(params, lr or 1e-3) if optimizer == "adam"
-                          else SGD(params, lr or 0.1, momentum=momentum))
+        self.optimizer = (
+            Adam(params, lr or 1e-3)
+            if optimizer == "adam"
+            else SGD(params, lr or 0.1, momentum=momentum)
+        )
 
     def __repr__(self):
-        return (f"TensorNetwork({self.sizes}, activation={self.activation.name!r}, "
-                f"cost={self.cost.name!r}, optimizer={type(self.optimizer).__name__})")
+        return (
+            f"TensorNetwork({self.sizes}, activation={self.activation.name!r}, "
+            f"cost={self.cost.name!r}, optimizer={type(self.optimizer).__name__})"
+        )
 
     def loss(self, X, Y) -> Tensor:
         """The cost of the batch as a one-element tensor (the root of the graph)."""
