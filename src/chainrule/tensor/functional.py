@@ -65,6 +65,14 @@ def _ones(m, dtype):
     return ones
 
 
+def _rows(x: Tensor, what: str):
+    """``(m, k)`` of a 2-D tensor of scores, or a clear error."""
+    if not isinstance(x, Tensor) or x.data.ndim != 2:
+        shape = x.data.shape if isinstance(x, Tensor) else getattr(x, "shape", type(x).__name__)
+        raise InputError(f"{what} must be a 2-D tensor (samples, classes), got {shape}.")
+    return x.data.shape
+
+
 def _labels(target, n_classes: int, m: int):
     """Integer labels ``(m,)`` (checked), or None when ``target`` is already ``(m, n_classes)``."""
     t = target.data if isinstance(target, Tensor) else xp.asarray(target)
@@ -87,7 +95,7 @@ def cross_entropy(logits: Tensor, target) -> Tensor:
     """``-mean_i log softmax(z_i)[y_i]`` from logits ``(m, k)`` and integer labels ``(m,)`` or
     target rows ``(m, k)`` (one-hot or probabilities). The backward rule is the famous
     ``(softmax(z) - y) / m``."""
-    m, k = logits.shape
+    m, k = _rows(logits, "cross_entropy's logits")
     labels, rows = _labels(target, k, m)
     log_p = functions.log_softmax(logits.data, axis=1)
     if labels is not None:
@@ -112,7 +120,7 @@ def _cross_entropy_back(g, out):
 
 def nll(log_probs: Tensor, target) -> Tensor:
     """``-mean_i log_probs[i, y_i]``: the negative log-likelihood of integer labels."""
-    m, k = log_probs.shape
+    m, k = _rows(log_probs, "nll's log-probabilities")
     labels, rows = _labels(target, k, m)
     if labels is None:
         return -(log_probs * Tensor(rows, dtype=log_probs.dtype)).sum() * (1.0 / m)

@@ -272,11 +272,6 @@ class Tensor:
         return self.apply(functions.exp)
 
     def log(self):
-        if self.data.size and self.data.min() <= 0:
-            raise InputError(
-                f"log of a tensor with values <= 0 (smallest {self.data.min()}); the logarithm "
-                "is only defined for positive numbers: clip the input (e.g. x.clip(1e-12, None))."
-            )
         return self.apply(functions.log)
 
     def tanh(self):
@@ -311,8 +306,15 @@ class Tensor:
 
     def transpose(self, *axes):
         axes = axes[0] if len(axes) == 1 and isinstance(axes[0], (tuple, list)) else axes
-        axes = tuple(axes) or None
-        return _make(self.data.transpose(axes), (self,), _transpose_back, (axes,))
+        axes = tuple(a % self.data.ndim for a in axes) or None  # -1 means the last axis
+        try:
+            data = self.data.transpose(axes)
+        except ValueError:
+            raise InputError(
+                f"cannot transpose a tensor of shape {self.shape} with axes "
+                f"{axes}: give each axis once."
+            ) from None
+        return _make(data, (self,), _transpose_back, (axes,))
 
     T = property(lambda self: self.transpose())
 
@@ -324,6 +326,11 @@ class Tensor:
 def apply(x: Tensor, fn: functions.Activation) -> Tensor:
     """``fn(x)`` elementwise for an entry ``fn`` of the shared table; its backward rule is the
     table's derivative ``f'(x, y)`` times the incoming gradient."""
+    if fn is functions.log and x.data.size and x.data.min() <= 0:
+        raise InputError(
+            f"log of a tensor with values <= 0 (smallest {x.data.min()}); the logarithm is only "
+            "defined for positive numbers: clip the input (e.g. x.clip(1e-12, None))."
+        )
     return _make(fn.forward(x.data), (x,), _apply_back, (fn,))
 
 
@@ -373,7 +380,9 @@ def mark_changed(*tensors: Tensor) -> None:
 
 
 def _check_unchanged(node: Tensor) -> None:
-    for tensor in node._inputs:
+    """Refuse a node whose inputs, or whose own output (which rules like exp's read), changed
+    in place after it was made."""
+    for tensor in (*node._inputs, node):
         if tensor._version > node._stamp:
             raise InputError(
                 f"a tensor of shape {tensor.shape} used by {node._backward.__name__.strip('_')} "
@@ -538,6 +547,11 @@ def matmul(a, b) -> Tensor:
     """``a @ b`` for 2-D (and 1-D) tensors. d(A B) = dA B + A dB, so with G = dL/d(AB):
     dL/dA = G B^T and dL/dB = A^T G."""
     a, b = _as_tensor(a), _as_tensor(b)
+    if a.ndim > 2 or b.ndim > 2:
+        raise InputError(
+            f"matmul takes 1-D or 2-D tensors, got shapes {a.shape} @ {b.shape}; reshape a stack "
+            "of matrices to 2-D first."
+        )
     try:
         data = a.data @ b.data
     except ValueError:
