@@ -80,7 +80,10 @@ def test_per_sample_backprop_gives_the_same_run(tmp_path):
         )
         for form in ("matrix", "per-sample")
     ]
+    for r in results:
+        assert r.returncode == 0, r.stderr
     costs = [[json.loads(l)["cost"] for l in r.stdout.splitlines()[:-1]] for r in results]
+    assert len(costs[0]) == len(costs[1]) == 50
     np.testing.assert_allclose(costs[0], costs[1], rtol=1e-10)
 
 
@@ -93,7 +96,10 @@ def test_per_sample_backprop_gives_the_same_run(tmp_path):
         (["--layers", "64", "30", "5"], "labels run from 0 to 9 but the network's 5 output"),
         (["--lr", "-1"], "learning rate must be a positive number"),
         (["--batch-size", "5000"], "batch size 5000 does not fit 1347 training samples"),
-        (["--lr", "1e4", "--epochs", "2"], "diverged in epoch 1 with learning rate 10000.0"),
+        (
+            ["--activation", "leaky_relu", "--cost", "quadratic", "--lr", "3", "--epochs", "2"],
+            "diverged in epoch 1 with learning rate 3.0",
+        ),
     ],
 )
 def test_bad_input_exits_2_with_one_sentence(tmp_path, args, words):
@@ -153,3 +159,29 @@ def test_the_tensor_engine_trains_from_the_command_line(tmp_path):
 def test_adam_needs_the_tensor_engine(tmp_path):
     result = run("train", "digits", "--optimizer", "adam", "--out", str(tmp_path / "r"))
     assert result.returncode == 2 and "--optimizer adam needs --engine tensor" in result.stderr
+
+
+def test_a_diverging_run_in_json_mode_writes_valid_json_then_exits_2(tmp_path):
+    result = run(
+        "train",
+        "digits",
+        "--json",
+        "--activation",
+        "leaky_relu",
+        "--cost",
+        "quadratic",
+        "--lr",
+        "3",
+        "--epochs",
+        "2",
+        "--out",
+        str(tmp_path / "r"),
+    )
+    assert result.returncode == 2 and "diverged in epoch 1" in result.stderr
+    record = json.loads(result.stdout.splitlines()[0])  # NaN is not JSON: it is written as null
+    assert record["epoch"] == 1 and record["cost"] is None
+
+
+def test_debug_works_after_the_command_too(tmp_path):
+    result = run("train", "digits", "--activation", "swish", "--debug")
+    assert result.returncode != 0 and "Traceback" in result.stderr

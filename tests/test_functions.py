@@ -129,3 +129,24 @@ def test_unknown_names_list_the_known_ones():
     with pytest.raises(InputError, match="unknown cost 'hinge'.*cross_entropy.*quadratic"):
         F.cost("hinge")
     assert F.cost("Cross-Entropy") is F.cross_entropy
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_costs_and_their_derivatives_stay_finite_where_outputs_saturate(dtype):
+    a = np.array([0.0, 1.0, 0.0, 1.0], dtype=dtype)
+    y = np.array([0.0, 1.0, 1.0, 0.0], dtype=dtype)
+    for cost in (F.quadratic, F.cross_entropy, F.log_likelihood):
+        assert np.all(np.isfinite(cost.fn(a, y))), cost
+        assert np.all(np.isfinite(cost.derivative(a, y))), cost
+    # Where a meets y the cross-entropy costs ~0 and its slope takes its limit -1/a or 1/(1-a).
+    np.testing.assert_allclose(F.cross_entropy.fn(a[:2], y[:2]), 0.0, atol=1e-6)
+    np.testing.assert_allclose(F.cross_entropy.derivative(a[:2], y[:2]), [1.0, -1.0], rtol=1e-6)
+
+
+# exp(1000) overflows and log(-1000) is undefined: the engines refuse those inputs (tested there).
+@pytest.mark.parametrize("name", sorted(set(ORACLE) - {"exp", "log"}))
+def test_every_bounded_entry_is_finite_at_plus_minus_1000(name):
+    fn = F.activation(name)
+    x = np.array([-1000.0, 1000.0])
+    y = fn.forward(x)
+    assert np.all(np.isfinite(y)) and np.all(np.isfinite(fn.derivative(x, y)))

@@ -79,3 +79,17 @@ def test_a_tensor_network_survives_save_and_load(tmp_path):
     for name, array in net.parameters().items():
         assert back.parameters()[name].dtype == array.dtype
         np.testing.assert_array_equal(back.parameters()[name], array)
+
+
+def test_written_files_get_the_usual_permissions(tmp_path):
+    import os
+
+    mask = os.umask(0o022)
+    try:
+        path = atomic_write(tmp_path / "f.txt", "x")
+    finally:
+        os.umask(mask)
+    # mkstemp alone would leave 0600; files are written with 0666 less the umask at import
+    from chainrule.io import _UMASK
+
+    assert path.stat().st_mode & 0o777 == 0o666 & ~_UMASK

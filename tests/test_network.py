@@ -188,3 +188,25 @@ def test_unknown_backprop_form():
     net = Network([2, 2], seed=0)
     with pytest.raises(InputError, match="matrix or per-sample"):
         net.gradient(np.zeros((1, 2)), np.zeros((1, 2)), "diagonal")
+
+
+def test_labels_where_targets_belong_are_refused_not_broadcast():
+    net = Network([4, 5, 10], seed=0)
+    X = np.zeros((10, 4))
+    with pytest.raises(InputError, match=r"targets of shape \(10, 10\).*net.targets\(labels\)"):
+        net.backprop_batch(X, np.arange(10))
+    with pytest.raises(InputError, match=r"targets of shape \(10,\)"):
+        net.backprop(X[0], 3)
+    _, nw = net.backprop_batch(X, net.targets(np.arange(10)))  # the way that works
+    assert nw[0].shape == (5, 4)
+
+
+def test_a_softmax_layer_of_one_unit_is_refused():
+    with pytest.raises(InputError, match="at least 2 units"):
+        Network([3, 4, 1], cost="log_likelihood")
+
+
+def test_predict_takes_one_sample_too():
+    net = Network([3, 4, 5], seed=1)
+    X = np.random.default_rng(0).random((4, 3))
+    assert net.predict(X[2]).tolist() == [net.predict(X)[2]]

@@ -79,11 +79,37 @@ def test_same_seed_same_run():
 
 def test_a_learning_rate_too_large_is_reported_not_crashed_on():
     data = digits()
-    net = Network([64, 30, 10], "sigmoid", "cross_entropy", "scaled", seed=1)
-    with pytest.raises(
-        TrainingDiverged, match=r"diverged in epoch 1 with learning rate 10000.0.*smaller"
-    ):
-        train(net, data.X_train, data.y_train, epochs=3, lr=1e4, seed=1)
+    # An unbounded activation: too large a step sends the weights, and the cost, to NaN.
+    seen = []
+    net = Network([64, 30, 10], "leaky_relu", "quadratic", "scaled", seed=1)
+    with pytest.raises(TrainingDiverged, match=r"diverged in epoch 1 with learning rate 3.0.*0.3"):
+        train(net, data.X_train, data.y_train, epochs=3, lr=3.0, seed=1, callbacks=[seen.append])
+    assert len(seen) == 1 and not np.isfinite(seen[0].cost)  # the epoch is recorded, then stop
+    # The same network with a sensible rate learns.
+    net = Network([64, 30, 10], "leaky_relu", "quadratic", "scaled", seed=1)
+    history = train(net, data.X_train, data.y_train, epochs=3, lr=0.5, seed=1)
+    assert history.column("cost")[-1] < history.column("cost")[0]
+
+
+def test_a_saturated_float32_sigmoid_does_not_fake_a_divergence():
+    # float32 sigmoid gives exactly 1.0 once z > ~17; cross-entropy must stay finite there.
+    data = digits()
+    net = Network([64, 10], "sigmoid", "cross_entropy", "scaled", np.float32, seed=1)
+    net.weights[0] *= 200  # saturate every output unit
+    history = train(net, data.X_train, data.y_train, epochs=2, lr=0.001, seed=1)
+    assert all(np.isfinite(history.column("cost")))
+
+
+def test_one_hot_targets_and_small_label_types_are_accepted():
+    data = digits()
+    Y = np.eye(10)[data.y_train]
+    net = Network([64, 10, 10], dtype=np.float64, seed=2)
+    history = train(net, data.X_train, Y, epochs=2, lr=1.0, test=(data.X_test, data.y_test))
+    assert 0 <= history.epochs[-1].train_accuracy <= 1
+    with pytest.raises(InputError, match=r"make the last layer size 10"):
+        train(Network([64, 5], seed=0), data.X_train, data.y_train.astype(np.uint8), epochs=1)
+    with pytest.raises(InputError, match=r"targets have shape \(1347, 3\)"):
+        train(Network([64, 5], seed=0), data.X_train, np.ones((1347, 3)), epochs=1)
 
 
 @pytest.mark.parametrize(
@@ -92,7 +118,7 @@ def test_a_learning_rate_too_large_is_reported_not_crashed_on():
         (lambda X, y: (X[:, :2], y), "2 features per sample but the network's input layer has 3"),
         (lambda X, y: (X, y + 5), "labels run from 5 to 6 but the network's 2 output"),
         (lambda X, y: (X, y.astype(float)), "whole class numbers"),
-        (lambda X, y: (np.where(X > 3, np.nan, X), y), "NaN, infinite"),
+        (lambda X, y: (np.where(X > 3, np.nan, X), y), "contains NaN or infinite"),
         (lambda X, y: (X[:0], y[:0]), "non-empty 2-D array"),
         (lambda X, y: (X, y[:-1]), "25 samples but 24 labels"),
     ],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 import time
 import warnings
@@ -105,7 +106,7 @@ def _train(args) -> int:
             dtype=args.dtype,
             seed=args.seed,
         )
-    say = (lambda record: print(json.dumps(record), flush=True)) if args.json else None
+    say = (lambda record: print(json.dumps(_finite(record)), flush=True)) if args.json else None
     if not args.json:
         print(
             f"{net} on {args.dataset}: {len(data.X_train)} training, {len(data.X_test)} test "
@@ -197,6 +198,17 @@ def _train(args) -> int:
     return 0
 
 
+def _finite(record: dict) -> dict:
+    """NaN and infinity are not JSON: a diverged epoch's cost is written as null."""
+
+    def clean(v):
+        if isinstance(v, float) and not math.isfinite(v):
+            return None
+        return [clean(x) for x in v] if isinstance(v, list) else v
+
+    return {k: clean(v) for k, v in record.items()}
+
+
 def positive_int(text: str) -> int:
     """An argparse type: a whole number >= 1."""
     try:
@@ -214,8 +226,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--debug", action="store_true", help="show tracebacks for errors")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    # --debug is accepted after the command too (without resetting one given before it).
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks for errors"
+    )
 
-    tr = commands.add_parser("train", help="train the explicit-backprop Network on a dataset")
+    tr = commands.add_parser(
+        "train", parents=[common], help="train a network on a dataset (Network or Tensor engine)"
+    )
     tr.add_argument(
         "dataset",
         nargs="?",
@@ -251,7 +270,9 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--json", action="store_true", help="one JSON object per epoch, then a summary")
     tr.set_defaults(run=_train)
 
-    demo = commands.add_parser("demo", help="train the micrograd demo MLP on moons (scalar engine)")
+    demo = commands.add_parser(
+        "demo", parents=[common], help="train the micrograd demo MLP on moons (scalar engine)"
+    )
     demo.add_argument(
         "--steps", type=positive_int, default=100, help="training steps (default 100)"
     )
@@ -267,7 +288,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.run(args)
     except ChainruleError as e:
-        if args.debug:
+        if getattr(args, "debug", False):
             raise
         print(f"chainrule: error: {e}", file=sys.stderr)
         return 2

@@ -169,20 +169,29 @@ quadratic = Cost(
     sum_fn=lambda a, y: 0.5 * _squared_norm(a - y),
 )
 
+
+def _inside(a):
+    """``a`` moved into ``[tiny, 1 - eps]`` of its float type. A sigmoid saturates to exactly 0 or 1
+    (float32 already at |z| ~ 17), where ln a or ln(1 - a) is infinite and dC/da is 0/0; in the
+    interval both are finite and take their limits (a right answer still costs ~0)."""
+    info = np.finfo(a.dtype if isinstance(a, np.ndarray) else np.float64)
+    return np.clip(a, info.tiny, 1 - info.epsneg)
+
+
 cross_entropy = Cost(
     "cross_entropy",
     # C = -[y ln a + (1 - y) ln(1 - a)]; xlogy makes 0 * ln 0 = 0, so a = y = 1 costs 0, not NaN.
-    fn=lambda a, y: -(xlogy(y, a) + xlogy(1 - y, 1 - a)),
+    fn=lambda a, y: -(xlogy(y, _inside(a)) + xlogy(1 - y, 1 - _inside(a))),
     # dC/da = (a - y) / (a (1 - a)); times sigmoid' = a (1 - a) it leaves delta = a - y.
-    derivative=lambda a, y: (a - y) / (a * (1 - a)),
+    derivative=lambda a, y: (_inside(a) - y) / (_inside(a) * (1 - _inside(a))),
 )
 
 log_likelihood = Cost(
     "log_likelihood",
     # With one-hot y, summing -y ln a over the output units leaves C = -ln a_y: the log-likelihood
     # of the true class under a softmax output layer.
-    fn=lambda a, y: -xlogy(y, a),
-    derivative=lambda a, y: -y / a,
+    fn=lambda a, y: -xlogy(y, _inside(a)),
+    derivative=lambda a, y: -y / _inside(a),
 )
 
 

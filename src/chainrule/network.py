@@ -33,6 +33,15 @@ INITS = ("normal", "scaled")
 DTYPES = (np.float32, np.float64)
 
 
+def labels_of(y):
+    """Class labels from labels ``(m,)`` or from target rows ``(m, n_L)`` (the most active unit, or
+    ``y > 0.5`` for a single unit)."""
+    y = np.asarray(y)
+    if y.ndim == 2:
+        return (y[:, 0] > 0.5).astype(np.int64) if y.shape[1] == 1 else y.argmax(axis=1)
+    return y
+
+
 class Network:
     """A feed-forward network trained by backpropagation.
 
@@ -70,6 +79,11 @@ class Network:
         self.cost = functions.cost(cost)
         # The output layer's activation; None stands for softmax (the log-likelihood's partner).
         self.output = None if self.cost is functions.log_likelihood else self.activation
+        if self.output is None and self.sizes[-1] < 2:
+            raise InputError(
+                "a softmax output layer needs at least 2 units (with one, its output is always 1); "
+                "use the cross_entropy cost with a sigmoid output for two classes."
+            )
         if self.cost is functions.cross_entropy and self.output is not functions.sigmoid:
             raise InputError(
                 f"the cross-entropy cost needs outputs between 0 and 1, which {activation!r} does "
@@ -124,6 +138,7 @@ class Network:
 
         Returns ``(nabla_b, nabla_w)``, the gradient of this sample's cost ``C_x``: lists shaped
         like ``biases`` and ``weights``."""
+        self._check_targets(np.shape(x), np.shape(y), one=True)
         zs, activations = self.forward(x)
         nabla_b = [None] * len(self.weights)
         nabla_w = [None] * len(self.weights)
@@ -137,7 +152,24 @@ class Network:
             nabla_w[-l] = np.outer(delta, activations[-l - 1])  # BP4
         return nabla_b, nabla_w
 
+    def _check_targets(self, x_shape, y_shape, one=False):
+        """Targets must be rows of the output layer's width (labels go through ``targets``)."""
+        n_in, n_out = self.sizes[0], self.sizes[-1]
+        want_x, want_y = ((n_in,), (n_out,)) if one else ((x_shape[0], n_in), (x_shape[0], n_out))
+        if len(x_shape) != len(want_x) or x_shape[-1] != n_in or tuple(y_shape) != want_y:
+            raise InputError(
+                f"backprop needs inputs of shape {want_x} and targets of shape {want_y}, got "
+                f"{tuple(x_shape)} and {tuple(y_shape)}; turn labels into targets with "
+                "net.targets(labels)."
+            )
+
     def backprop_batch(self, X, Y, scale=None):
+        """BP1-BP4 for a whole mini-batch as matrices (see ``_backprop_batch``), shapes checked."""
+        X, Y = np.asarray(X), np.asarray(Y)
+        self._check_targets(X.shape, Y.shape)
+        return self._backprop_batch(X, Y, scale)
+
+    def _backprop_batch(self, X, Y, scale=None):
         """BP1-BP4 for a whole mini-batch as matrices: ``X`` shape ``(m, n_0)``, ``Y`` ``(m, n_L)``.
 
         Returns ``(nabla_b, nabla_w)`` equal to ``scale`` times the *sum* of the per-sample
@@ -194,7 +226,7 @@ class Network:
 
         (L2 regularization shrinks the weights, not the biases; ``n`` is the training-set size.)"""
         if form == "matrix":
-            nabla_b, nabla_w = self.backprop_batch(X, Y, scale=eta / len(X))  # eta folded in
+            nabla_b, nabla_w = self._backprop_batch(X, Y, scale=eta / len(X))  # eta folded in
         else:
             nabla_b, nabla_w = self.gradient(X, Y, form)
             nabla_b = [eta * nb for nb in nabla_b]
@@ -222,7 +254,7 @@ class Network:
 
     def predict(self, X):
         """Class labels: the most active output unit, or ``a > 0.5`` for a single output unit."""
-        a = self.feedforward(X)
+        a = self.feedforward(np.atleast_2d(X))
         return (a[:, 0] > 0.5).astype(np.int64) if a.shape[1] == 1 else a.argmax(axis=1)
 
     def total_cost(self, X, Y, lmbda: float = 0.0, n: int | None = None) -> float:
@@ -237,13 +269,13 @@ class Network:
     def evaluate(self, X, y, lmbda: float = 0.0, n: int | None = None):
         """``(cost, accuracy)`` on labelled data; accuracy is the fraction classified correctly."""
         cost = self.total_cost(X, self.targets(y), lmbda, n)
-        accuracy = float(np.mean(self.predict(X) == np.asarray(y)))
+        accuracy = float(np.mean(self.predict(X) == labels_of(y)))
         return cost, accuracy
 
     def grad_norms(self, X, Y) -> list[float]:
         """``||dC/dW^l||`` for each layer (Frobenius norm), on the samples given: how fast each
         layer learns (in a deep sigmoid net the earlier layers learn far slower)."""
-        _, nabla_w = self.backprop_batch(X, Y)
+        _, nabla_w = self._backprop_batch(X, Y)
         return [float(np.linalg.norm(nw)) for nw in nabla_w]
 
     def parameters(self) -> dict[str, np.ndarray]:

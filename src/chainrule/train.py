@@ -18,6 +18,7 @@ Only ``update`` runs on the hot path; everything else happens between epochs, ou
 from __future__ import annotations
 
 import math
+import numbers
 import time
 from dataclasses import asdict, dataclass, field
 
@@ -65,7 +66,12 @@ class History:
 
 def check_data(model, X, y, what: str = "training data") -> None:
     """One sentence for each way data can fail to fit ``model``: width, labels, NaN, emptiness."""
-    X = np.asarray(X)
+    try:
+        X = np.asarray(X, dtype=float)
+    except (TypeError, ValueError):
+        raise InputError(
+            f"{what} must be numbers in a rectangular 2-D array (samples x features); it is not."
+        ) from None
     n_in, n_out = model.sizes[0], model.sizes[-1]
     if X.ndim != 2 or len(X) == 0:
         raise InputError(
@@ -76,19 +82,30 @@ def check_data(model, X, y, what: str = "training data") -> None:
             f"{what} has {X.shape[1]} features per sample but the network's input layer has "
             f"{n_in}; make the first layer size {X.shape[1]} (e.g. --layers {X.shape[1]} ...)."
         )
-    if not np.issubdtype(X.dtype, np.number) or not np.all(np.isfinite(X)):
-        raise InputError(f"{what} contains NaN, infinite or non-numeric values; clean it first.")
+    if not np.all(np.isfinite(X)):
+        raise InputError(f"{what} contains NaN or infinite values; clean it first.")
     y = np.asarray(y)
-    if len(y) != len(X):
-        raise InputError(f"{what} has {len(X)} samples but {len(y)} labels; they must match.")
-    if y.ndim == 1:
+    if y.ndim == 0 or len(y) != len(X):
+        raise InputError(f"{what} has {len(X)} samples but {y.size} labels; they must match.")
+    if y.ndim == 2:
+        if y.shape[1] != n_out or not np.issubdtype(y.dtype, np.number):
+            raise InputError(
+                f"{what} targets have shape {y.shape} but the network has {n_out} output(s); "
+                f"give labels of shape ({len(y)},) or targets of shape ({len(y)}, {n_out})."
+            )
+        if not np.all(np.isfinite(y)):
+            raise InputError(f"{what} targets contain NaN or infinite values; clean them first.")
+    elif y.ndim > 2:
+        raise InputError(f"{what} labels must be 1-D (or targets 2-D), got shape {y.shape}.")
+    else:
         if not np.issubdtype(y.dtype, np.integer):
             raise InputError(f"{what} labels must be whole class numbers, got dtype {y.dtype}.")
         classes = max(n_out, 2)
-        if y.min() < 0 or y.max() >= classes:
+        low, high = int(y.min()), int(y.max())
+        if low < 0 or high >= classes:
             raise InputError(
-                f"{what} labels run from {y.min()} to {y.max()} but the network's {n_out} "
-                f"output(s) allow 0 to {classes - 1}; make the last layer size {y.max() + 1}."
+                f"{what} labels run from {low} to {high} but the network's {n_out} "
+                f"output(s) allow 0 to {classes - 1}; make the last layer size {high + 1}."
             )
 
 
@@ -112,10 +129,10 @@ def train(
     epoch's ``Epoch`` record; ``progress(batches_done, batches_total)`` (if given) is called
     every few batches. Raises ``TrainingDiverged`` if the cost becomes NaN or infinite.
     """
+    check_data(model, X, y)
     X = np.ascontiguousarray(X, dtype=model.dtype)
     y = np.asarray(y)
     n = len(X)
-    check_data(model, X, y)
     if test is not None:
         check_data(model, test[0], test[1], "test data")
     batch_size = n if batch_size is None else int(batch_size)
@@ -124,10 +141,11 @@ def train(
             f"batch size {batch_size} does not fit {n} training samples; choose 1 to {n} "
             "(or none for full-batch descent)."
         )
-    if not (isinstance(lr, (int, float)) and lr > 0 and math.isfinite(lr)):
+    if not (isinstance(lr, numbers.Real) and lr > 0 and math.isfinite(lr)):
         raise InputError(f"the learning rate must be a positive number, got {lr}.")
-    if not (l2 >= 0 and math.isfinite(l2)):
+    if not (isinstance(l2, numbers.Real) and l2 >= 0 and math.isfinite(l2)):
         raise InputError(f"the L2 strength must be zero or positive, got {l2}.")
+    lr, l2 = float(lr), float(l2)
 
     Y = model.targets(y)
     rng = np.random.default_rng(seed)

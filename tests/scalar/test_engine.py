@@ -346,3 +346,31 @@ def test_repr_is_readable():
     v = Value(2.0, label="w")
     assert repr(v) == "Value(data=2, grad=0, label='w')"
     assert (v * 3).op == "*" and v.op == ""
+
+
+def test_apply_log_checks_the_domain_like_log():
+    with pytest.raises(InputError, match=r"log\(-1.0\).*only defined for positive"):
+        Value(-1.0).apply("log")
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_x_to_the_zero_and_one_at_zero_have_finite_derivatives(create_graph):
+    for k, first, second in ((0, 0.0, 0.0), (1, 1.0, 0.0), (2, 0.0, 2.0)):
+        x = Value(0.0)
+        (x**k).backward(create_graph=create_graph)
+        grad = x.grad.data if create_graph else x.grad
+        assert grad == first
+        if create_graph:
+            g = x.grad
+            x.grad = 0.0
+            g.backward()
+            assert x.grad == second
+
+
+@pytest.mark.parametrize(
+    "make",
+    [lambda: Value(10.0) ** 400, lambda: Value(10.0) ** Value(400.0), lambda: Value(10**400)],
+)
+def test_overflow_is_one_sentence(make):
+    with pytest.raises(InputError, match="(overflows a float|too large for a float)"):
+        make()

@@ -73,3 +73,12 @@ def test_unknown_format_is_refused(tmp_path):
     with pytest.raises(InputError, match="svg, png, dot"):
         render(Value(1.0), tmp_path / "g.gif")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_jupyter_shows_big_graphs_as_text_not_a_minutes_long_drawing():
+    x = Value(1.0, "x")
+    v = x
+    for _ in range(600):
+        v = v * 1.0
+    bundle = v._repr_mimebundle_()
+    assert list(bundle) == ["text/plain"] and "too big to draw here" in bundle["text/plain"]

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from chainrule.errors import DownloadError
+from chainrule.io import _UMASK
 
 __all__ = ["MIRRORS", "MNIST_FILES", "fetch", "fetch_mnist"]
 
@@ -97,6 +98,7 @@ def _fetch_one(url: str, target: Path, md5: str, timeout) -> None:
     """Stream ``url`` into a temporary file beside ``target``; rename it there if the MD5 holds."""
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
     try:
+        os.fchmod(fd, 0o666 & ~_UMASK)  # mkstemp makes 0600; data folders are often shared
         with os.fdopen(fd, "wb") as out:
             digest = _stream(url, out, timeout)
             out.flush()

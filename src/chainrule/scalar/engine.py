@@ -18,7 +18,8 @@ Design choices (and why):
   Parents point to children, never back, so a graph has no reference cycles and Python frees it by
   reference counting the moment the last name for it goes away; the cyclic garbage collector
   never has to walk it. (micrograd's per-node closures make cycles, and on a moons MLP most of its
-  step time goes to the collector.)
+  step time goes to the collector.) The one exception is ``backward(create_graph=True)``: each
+  ``.grad`` is then a Value built from the graph, so node and gradient refer to each other.
 * The topological sort is iterative, so a chain of a million nodes needs no recursion.
 * Activations come from ``chainrule.functions``, the table every engine shares.
 """
@@ -64,7 +65,13 @@ def _as_data(x) -> float:
             f"Value data must be a real number (int or float), got {type(x).__name__} {x!r}; "
             "convert it first, e.g. Value(float(x))."
         )
-    x = float(x)
+    try:
+        x = float(x)
+    except OverflowError:
+        raise InputError(
+            f"Value data with {len(str(abs(int(x))))} digits is too large for a float (about "
+            "1.8e308 at most); scale it down."
+        ) from None
     if not math.isfinite(x):
         raise InputError(
             f"Value data must be finite, got {x}; check the input for NaN or infinity."
@@ -159,9 +166,18 @@ class Value:
             )
         if x == 0.0 and k < 0.0:
             raise InputError(f"0 ** {k} divides by zero; keep the base away from 0.")
-        local = k * x ** (k - 1) if (x != 0.0 or k >= 1.0) else math.inf  # d(x^k)/dx
+        try:
+            out = x**k
+            if k == 0.0:
+                local = 0.0  # x**0 is the constant 1
+            elif x == 0.0 and k < 1.0:
+                local = math.inf  # d(x^k)/dx = k x^(k-1) grows without bound at 0 for k < 1
+            else:
+                local = k * x ** (k - 1)
+        except OverflowError:
+            raise InputError(f"{x} ** {k} overflows a float; scale the base down.") from None
         # A unary node has no second input; it keeps its constant exponent in _db for create_graph.
-        return _node(x**k, f"**{other:g}", self, local, None, k)
+        return _node(out, f"**{k:g}", self, local, None, k)
 
     def _pow_value(self, other: Value):
         x, k = self.data, other.data
@@ -170,8 +186,11 @@ class Value:
                 f"{x} ** Value({k}): a Value exponent needs a positive base (its derivative with "
                 "respect to the exponent is base**k * log(base)); use a number exponent instead."
             )
-        out = x**k
-        return _node(out, "**", self, k * x ** (k - 1), other, out * math.log(x))
+        try:
+            out = x**k
+            return _node(out, "**", self, k * x ** (k - 1), other, out * math.log(x))
+        except OverflowError:
+            raise InputError(f"{x} ** {k} overflows a float; scale the base down.") from None
 
     def __radd__(self, other):  # other + self
         return _wrap(other) + self
@@ -206,6 +225,11 @@ class Value:
         """``fn(self)`` for any entry of ``chainrule.functions``, with its derivative from there."""
         fn = functions.activation(fn)
         x = self.data
+        if fn is functions.log and x <= 0.0:
+            raise InputError(
+                f"log({x}): the logarithm is only defined for positive numbers; "
+                "keep the input above 0 (e.g. add a small epsilon)."
+            )
         try:
             y = fn.scalar(x)
         except OverflowError:
@@ -228,11 +252,6 @@ class Value:
         return self.apply(functions.exp)
 
     def log(self):
-        if self.data <= 0.0:
-            raise InputError(
-                f"log({self.data}): the logarithm is only defined for positive numbers; "
-                "keep the input above 0 (e.g. add a small epsilon)."
-            )
         return self.apply(functions.log)
 
     # ----------------------------------------------------------------------- backward
@@ -328,6 +347,8 @@ def _graph_locals(node: Value):
         return b * a ** (b - 1), node * a.log()
     if op.startswith("**"):
         k = node._db
+        if k == 0.0:
+            return 0.0, None  # x**0 = 1, a constant
         return k * a ** (k - 1), None
     return functions.activation(op).scalar_derivative(a, node), None
 

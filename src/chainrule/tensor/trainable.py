@@ -14,6 +14,7 @@ import numpy as np
 
 from chainrule import functions
 from chainrule.errors import InputError
+from chainrule.network import labels_of
 from chainrule.tensor.functional import cost, cross_entropy
 from chainrule.tensor.modules import MLP
 from chainrule.tensor.optim import SGD, Adam
@@ -102,7 +103,7 @@ class TensorNetwork:
 
     def predict(self, X):
         with no_grad():
-            a = self.model(Tensor(X)).data
+            a = self.model(Tensor(np.atleast_2d(X))).data
         return (a[:, 0] > 0.5).astype(np.int64) if a.shape[1] == 1 else a.argmax(axis=1)
 
     def evaluate(self, X, y, lmbda=0.0, n=None):
@@ -111,7 +112,7 @@ class TensorNetwork:
         if lmbda:
             squares = sum(float(np.sum(W.data.astype(np.float64) ** 2)) for W in self.weights)
             value += 0.5 * lmbda / (n or len(X)) * squares
-        return value, float(np.mean(self.predict(X) == np.asarray(y)))
+        return value, float(np.mean(self.predict(X) == labels_of(y)))
 
     def grad_norms(self, X, Y):
         loss = self.loss(X, Y)

@@ -75,8 +75,18 @@ def render(root: Value, path: str | Path, fmt: str | None = None) -> Path:
     return target
 
 
+JUPYTER_MAX_NODES = 500  # beyond this Graphviz takes minutes and the picture is unreadable
+
+
 def mimebundle(root: Value) -> dict:
-    """What Jupyter shows for a Value: its graph as SVG, or as text where ``dot`` is missing."""
+    """What Jupyter shows for a Value: its graph as SVG, or as text where ``dot`` is missing or
+    the graph is too big to look at (a whole loss: draw a small part, e.g. one neuron)."""
+    nodes = len(topological_order(root))
+    if nodes > JUPYTER_MAX_NODES:
+        return {
+            "text/plain": f"{root!r}\n(a graph of {nodes} values: too big to draw here; "
+            "draw a smaller part with chainrule.viz.draw)"
+        }
     if has_dot():
         return {"image/svg+xml": draw(root).pipe(format="svg", encoding="utf-8")}
     return {"text/plain": repr(root) + "\n(install Graphviz's dot program to see the graph)"}
