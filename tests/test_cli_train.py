@@ -185,3 +185,39 @@ def test_a_diverging_run_in_json_mode_writes_valid_json_then_exits_2(tmp_path):
 def test_debug_works_after_the_command_too(tmp_path):
     result = run("train", "digits", "--activation", "swish", "--debug")
     assert result.returncode != 0 and "Traceback" in result.stderr
+
+
+def test_the_value_engine_trains_through_the_same_loop(tmp_path):
+    result = run(
+        "train",
+        "xor",
+        "--engine",
+        "value",
+        "--cost",
+        "quadratic",
+        "--epochs",
+        "20",
+        "--json",
+        "--out",
+        str(tmp_path / "v"),
+    )
+    assert result.returncode == 0, result.stderr
+    network = run(
+        "train",
+        "xor",
+        "--engine",
+        "network",
+        "--cost",
+        "quadratic",
+        "--epochs",
+        "20",
+        "--dtype",
+        "float64",
+        "--json",
+        "--out",
+        str(tmp_path / "n"),
+    )
+    costs = [[json.loads(l)["cost"] for l in r.stdout.splitlines()[:-1]] for r in (result, network)]
+    np.testing.assert_allclose(costs[0], costs[1], rtol=1e-10)
+    refused = run("train", "xor", "--engine", "value", "--out", str(tmp_path / "r"))
+    assert refused.returncode == 2 and "quadratic cost only" in refused.stderr

@@ -123,3 +123,28 @@ def test_tensor_and_network_train_identically():
         np.testing.assert_allclose(
             tnet.parameters()[f"{layer}.{kind}"], array, rtol=1e-9, atol=1e-12
         )
+
+
+def test_all_three_engines_train_identically_through_one_loop():
+    """Value, Network and Tensor, from the same start, through the same loop and batches."""
+    from chainrule.data import moons
+    from chainrule.scalar.trainable import ValueNetwork
+    from chainrule.train import train
+
+    data = moons(n_samples=40, dtype=np.float64)
+    runs = {}
+    for cls in (ValueNetwork, Network, TensorNetwork):
+        model = cls([2, 3, 2], "tanh", "quadratic", "scaled", np.float64, seed=6)
+        runs[cls.__name__] = (
+            model,
+            train(
+                model, data.X_train, data.y_train, epochs=3, batch_size=8, lr=0.3, l2=0.5, seed=2
+            ),
+        )
+    reference = runs["Network"][1].column("cost")
+    for name in ("ValueNetwork", "TensorNetwork"):
+        np.testing.assert_allclose(runs[name][1].column("cost"), reference, rtol=1e-10)
+    final = runs["Network"][0].parameters()
+    value = runs["ValueNetwork"][0].parameters()
+    for name, array in final.items():
+        np.testing.assert_allclose(value[name], array, rtol=1e-10, atol=1e-13)

@@ -74,6 +74,7 @@ def _train(args) -> int:
     from chainrule.errors import InputError
     from chainrule.io import atomic_write, save_network
     from chainrule.network import Network
+    from chainrule.scalar.trainable import ValueNetwork
     from chainrule.tensor.trainable import TensorNetwork
     from chainrule.train import train
     from chainrule.viz.plots import plot_history
@@ -84,28 +85,17 @@ def _train(args) -> int:
         settings["batch_size"] = None  # full-batch descent
     out = Path(args.out or f"runs/{args.dataset}")
     data = load(args.dataset, data_dir=args.data_dir, dtype=np.dtype(args.dtype))
+    if args.optimizer != "sgd" and args.engine != "tensor":
+        raise InputError("--optimizer adam needs --engine tensor (the others are plain SGD).")
+    kind = {"network": Network, "tensor": TensorNetwork, "value": ValueNetwork}[args.engine]
+    options = {"dtype": args.dtype, "seed": args.seed}
     if args.engine == "tensor":
-        net = TensorNetwork(
-            settings["layers"],
-            settings["activation"],
-            settings["cost"],
-            settings["init"],
-            dtype=args.dtype,
-            seed=args.seed,
-            optimizer=args.optimizer,
-            lr=settings["lr"] if args.optimizer == "adam" else None,
+        options.update(
+            optimizer=args.optimizer, lr=settings["lr"] if args.optimizer == "adam" else None
         )
-    elif args.optimizer != "sgd":
-        raise InputError("--optimizer adam needs --engine tensor (Network is plain SGD).")
-    else:
-        net = Network(
-            settings["layers"],
-            settings["activation"],
-            settings["cost"],
-            settings["init"],
-            dtype=args.dtype,
-            seed=args.seed,
-        )
+    net = kind(
+        settings["layers"], settings["activation"], settings["cost"], settings["init"], **options
+    )
     say = (lambda record: print(json.dumps(_finite(record)), flush=True)) if args.json else None
     if not args.json:
         print(
@@ -255,9 +245,10 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--backprop", choices=["matrix", "per-sample"], default="matrix")
     tr.add_argument(
         "--engine",
-        choices=["network", "tensor"],
+        choices=["network", "tensor", "value"],
         default="network",
-        help="network: the four equations by hand; tensor: Tensor autograd",
+        help="network: the four equations by hand; tensor: Tensor autograd; value: the scalar "
+        "engine (small data only)",
     )
     tr.add_argument(
         "--optimizer",

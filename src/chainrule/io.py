@@ -73,12 +73,13 @@ def save_network(net, path: str | os.PathLike) -> Path:
     return atomic_write(path, buffer.getvalue())
 
 
-ENGINES = {"Network": "network", "TensorNetwork": "tensor"}
+ENGINES = {"Network": "network", "TensorNetwork": "tensor", "ValueNetwork": "value"}
 
 
 def load_network(path: str | os.PathLike):
     """Load a file written by :func:`save_network`, refusing pickles and mismatched shapes."""
     from chainrule.network import Network
+    from chainrule.scalar.trainable import ValueNetwork
     from chainrule.tensor.trainable import TensorNetwork
 
     path = Path(path)
@@ -88,7 +89,7 @@ def load_network(path: str | os.PathLike):
         header = json.loads(arrays.pop("__header__").tobytes().decode())
     except (OSError, ValueError, KeyError, UnicodeDecodeError, zipfile.BadZipFile) as e:
         raise InputError(f"{path} is not a chainrule model file ({e}); save it again.") from None
-    kinds = {"network": Network, "tensor": TensorNetwork}
+    kinds = {"network": Network, "tensor": TensorNetwork, "value": ValueNetwork}
     if header.get("format") != FORMAT_VERSION or header.get("engine") not in kinds:
         raise InputError(f"{path} has an unknown format or engine ({header}); save it again.")
     net = kinds[header["engine"]](
@@ -102,6 +103,9 @@ def load_network(path: str | os.PathLike):
                 f"{path}: {name} should have shape {array.shape} for sizes {net.sizes}, "
                 f"found {got}; the file is damaged."
             )
-    for name, array in net.parameters().items():
-        array[...] = arrays[name]
+    if isinstance(net, ValueNetwork):
+        net.set_parameters(arrays)
+    else:
+        for name, array in net.parameters().items():
+            array[...] = arrays[name]
     return net
