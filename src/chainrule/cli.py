@@ -67,108 +67,85 @@ TRAIN_DEFAULTS = {name: dict(zip(_SETTINGS, row)) for name, row in {
 
 
 def _train(args) -> int:
+    import signal
+
     import numpy as np
-    from tqdm import tqdm
 
     from chainrule.data import load
-    from chainrule.errors import InputError
-    from chainrule.io import atomic_write, save_network
-    from chainrule.network import Network
-    from chainrule.scalar.trainable import ValueNetwork
-    from chainrule.tensor.trainable import TensorNetwork
-    from chainrule.train import train
-    from chainrule.viz.plots import plot_history
+    from chainrule.runs import Checkpoint, build_model, finish, load_checkpoint
+    from chainrule.train import TrainingDiverged, TrainingInterrupted, train
 
-    settings = {**TRAIN_DEFAULTS[args.dataset]}
-    settings.update({k: v for k, v in vars(args).items() if k in settings and v is not None})
-    if settings["batch_size"] == 0:
-        settings["batch_size"] = None  # full-batch descent
-    out = Path(args.out or f"runs/{args.dataset}")
-    data = load(args.dataset, data_dir=args.data_dir, dtype=np.dtype(args.dtype))
-    if args.optimizer != "sgd" and args.engine != "tensor":
-        raise InputError("--optimizer adam needs --engine tensor (the others are plain SGD).")
-    kind = {"network": Network, "tensor": TensorNetwork, "value": ValueNetwork}[args.engine]
-    options = {"dtype": args.dtype, "seed": args.seed}
-    if args.engine == "tensor":
-        options.update(
-            optimizer=args.optimizer, lr=settings["lr"] if args.optimizer == "adam" else None
-        )
-    net = kind(
-        settings["layers"], settings["activation"], settings["cost"], settings["init"], **options
+    if args.resume:  # everything comes from the checkpoint; other flags describe output only
+        out = Path(args.resume)
+        settings, net, position, history = load_checkpoint(out)
+        resume = (position, history)
+    else:
+        settings = _settings(args)
+        out = Path(args.out or f"runs/{args.dataset}")
+        net, resume = build_model(settings), None
+    data = load(
+        settings["dataset"], data_dir=settings["data_dir"], dtype=np.dtype(settings["dtype"])
     )
-    say = (lambda record: print(json.dumps(_finite(record)), flush=True)) if args.json else None
+    checkpoint = Checkpoint(out, net, settings, args.checkpoint_every)
+    view = _View(args.json, settings["epochs"])
     if not args.json:
         print(
-            f"{net} on {args.dataset}: {len(data.X_train)} training, {len(data.X_test)} test "
-            f"samples; {settings['epochs']} epochs, batch {settings['batch_size'] or 'all'}, "
-            f"lr {settings['lr']}, l2 {args.l2}, {args.backprop} backprop"
+            f"{net} on {settings['dataset']}: {len(data.X_train)} training, "
+            f"{len(data.X_test)} test samples; {settings['epochs']} epochs, batch "
+            f"{settings['batch_size'] or 'all'}, lr {settings['lr']}, l2 {settings['l2']}, "
+            f"{settings['backprop']} backprop"
+            + (f"; resuming at step {resume[0].batch} of epoch {resume[0].epoch}" if resume else "")
         )
 
-    bar = None
-
-    def progress(done, total):
-        nonlocal bar
-        if bar is None:
-            bar = tqdm(total=total, unit="batch", leave=False, file=sys.stderr, desc="epoch")
-        bar.update(done - bar.n)
-
-    def report(e):
-        nonlocal bar
-        if bar is not None:
-            bar.close()
-            bar = None
-        if say:
-            say(
-                {
-                    "epoch": e.epoch,
-                    "cost": e.cost,
-                    "train_accuracy": e.train_accuracy,
-                    "test_cost": e.test_cost,
-                    "test_accuracy": e.test_accuracy,
-                    "epoch_seconds": e.epoch_seconds,
-                    "grad_norms": e.grad_norms,
-                }
-            )
-        else:
-            print(
-                f"epoch {e.epoch:3d}/{settings['epochs']}  cost {e.cost:.4f}  "
-                f"train {e.train_accuracy:7.2%}  test {e.test_accuracy:7.2%}  "
-                f"{e.epoch_seconds:.2f}s",
-                flush=True,
-            )
-
+    interrupted = []  # Ctrl-C asks the loop to stop at the next step boundary, after a save
+    previous = signal.signal(signal.SIGINT, lambda *_: interrupted.append(True))
     start = time.perf_counter()
-    history = train(
-        net,
-        data.X_train,
-        data.y_train,
-        epochs=settings["epochs"],
-        batch_size=settings["batch_size"],
-        lr=settings["lr"],
-        l2=args.l2,
-        test=(data.X_test, data.y_test),
-        seed=args.seed,
-        backprop=args.backprop,
-        callbacks=[report],
-        progress=None if args.json else progress,
-    )
+    try:
+        history = train(
+            net,
+            data.X_train,
+            data.y_train,
+            epochs=settings["epochs"],
+            batch_size=settings["batch_size"],
+            lr=settings["lr"],
+            l2=settings["l2"],
+            test=(data.X_test, data.y_test),
+            seed=settings["seed"],
+            backprop=settings["backprop"],
+            callbacks=[view.epoch],
+            progress=None if args.json else view.progress,
+            checkpoint=checkpoint,
+            resume=resume,
+            stop=lambda: bool(interrupted),
+        )
+    except TrainingInterrupted as stop:
+        view.close()
+        print(
+            f"chainrule: interrupted, {stop}; a checkpoint is saved: resume with "
+            f"`chainrule train --resume {out}`.",
+            file=sys.stderr,
+        )
+        return 130
+    except TrainingDiverged as e:
+        view.close()
+        kept = (
+            f" The last good checkpoint (epoch {checkpoint.saved.epoch}, step "
+            f"{checkpoint.saved.batch}) is in {out}."
+            if checkpoint.saved
+            else ""
+        )
+        raise TrainingDiverged(f"{e}{kept}") from None
+    finally:
+        view.close()
+        signal.signal(signal.SIGINT, previous)
     seconds = time.perf_counter() - start
-    history.settings.update(
-        dataset=args.dataset,
-        layers=net.sizes,
-        activation=net.activation.name,
-        cost=net.cost.name,
-        init=net.init,
-        dtype=net.dtype.name,
-    )
-    save_network(net, out / "model.npz")
-    atomic_write(out / "history.json", json.dumps(history.to_dict(), indent=1))
-    plot_history(history, out / "history.png")
+    history.settings.update(settings)
+    finish(out, net, history)
     best = history.best()
     best_epoch = history.column("test_accuracy").index(best) + 1
     summary = {
         "summary": True,
-        "dataset": args.dataset,
+        "dataset": settings["dataset"],
         "epochs": len(history.epochs),
         "best_test_accuracy": best,
         "best_epoch": best_epoch,
@@ -177,8 +154,8 @@ def _train(args) -> int:
         "total_seconds": seconds,
         "out": str(out),
     }
-    if say:
-        say(summary)
+    if args.json:
+        print(json.dumps(_finite(summary)), flush=True)
     else:
         print(
             f"best test accuracy {best:.2%} (epoch {best_epoch}); "
@@ -186,6 +163,69 @@ def _train(args) -> int:
             f"model, history and plot in {out}/"
         )
     return 0
+
+
+def _settings(args) -> dict:
+    """A run's settings: the dataset's defaults, overridden by the flags given."""
+    from chainrule.errors import InputError
+
+    settings = {**TRAIN_DEFAULTS[args.dataset]}
+    settings.update({k: v for k, v in vars(args).items() if k in settings and v is not None})
+    if settings["batch_size"] == 0:
+        settings["batch_size"] = None  # full-batch descent
+    if args.optimizer != "sgd" and args.engine != "tensor":
+        raise InputError("--optimizer adam needs --engine tensor (the others are plain SGD).")
+    settings.update(
+        dataset=args.dataset,
+        engine=args.engine,
+        optimizer=args.optimizer,
+        l2=args.l2,
+        seed=args.seed,
+        dtype=args.dtype,
+        backprop=args.backprop,
+        data_dir=args.data_dir,
+    )
+    return settings
+
+
+class _View:
+    """What the user sees: a progress bar within each epoch, then a line (or JSON) per epoch."""
+
+    def __init__(self, as_json: bool, epochs: int):
+        self.as_json, self.epochs, self.bar = as_json, epochs, None
+
+    def progress(self, done, total):
+        if self.bar is None:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, unit="batch", leave=False, file=sys.stderr, desc="epoch")
+        self.bar.update(done - self.bar.n)
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+    def epoch(self, e):
+        self.close()
+        if self.as_json:
+            record = {
+                "epoch": e.epoch,
+                "cost": e.cost,
+                "train_accuracy": e.train_accuracy,
+                "test_cost": e.test_cost,
+                "test_accuracy": e.test_accuracy,
+                "epoch_seconds": e.epoch_seconds,
+                "grad_norms": e.grad_norms,
+            }
+            print(json.dumps(_finite(record)), flush=True)
+        else:
+            print(
+                f"epoch {e.epoch:3d}/{self.epochs}  cost {e.cost:.4f}  "
+                f"train {e.train_accuracy:7.2%}  test {e.test_accuracy:7.2%}  "
+                f"{e.epoch_seconds:.2f}s",
+                flush=True,
+            )
 
 
 def _finite(record: dict) -> dict:
@@ -259,6 +299,17 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--data-dir", help="data root (default $CHAINRULE_DATA or a user cache)")
     tr.add_argument("--out", help="run folder (default runs/DATASET)")
     tr.add_argument("--json", action="store_true", help="one JSON object per epoch, then a summary")
+    tr.add_argument(
+        "--checkpoint-every",
+        type=positive_int,
+        metavar="N",
+        help="save a checkpoint every N mini-batches (and after each epoch)",
+    )
+    tr.add_argument(
+        "--resume",
+        metavar="RUN_DIR",
+        help="continue the run saved in RUN_DIR; it ends as if never interrupted",
+    )
     tr.set_defaults(run=_train)
 
     demo = commands.add_parser(

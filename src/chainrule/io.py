@@ -50,38 +50,62 @@ def atomic_write(path: str | os.PathLike, data: bytes | str) -> Path:
 
 
 # ---------------------------------------------------------------------------------- model files
+# A model file is a numpy .npz archive: the parameter arrays by name (W1, b1, ... for Network and
+# the Value engine; 0.weight, 0.bias, ... for the Tensor engine) plus "__header__", the UTF-8 bytes
+# of a JSON object {format, engine, sizes, activation, cost, init, dtype}. Loading never unpickles
+# (allow_pickle=False) and checks every array against the shapes the header implies.
 FORMAT_VERSION = 1
+ENGINES = {"Network": "network", "TensorNetwork": "tensor", "ValueNetwork": "value"}
 
 
-def save_network(net, path: str | os.PathLike) -> Path:
-    """Save a ``Network`` or a ``TensorNetwork`` as ``.npz``: its parameter arrays by name plus a
-    JSON header (format version, engine, sizes, activation, cost, init, dtype) stored as UTF-8
-    bytes. No pickle anywhere."""
-    header = {
+def model_header(net) -> dict:
+    """The JSON header that describes ``net`` (enough to build an untrained twin)."""
+    engine = ENGINES.get(type(net).__name__)
+    if engine is None:
+        raise InputError(
+            f"cannot save a {type(net).__name__}: chainrule.save takes a Network, a "
+            "TensorNetwork or a ValueNetwork."
+        )
+    return {
         "format": FORMAT_VERSION,
-        "engine": ENGINES[type(net).__name__],
+        "engine": engine,
         "sizes": net.sizes,
         "activation": net.activation.name,
         "cost": net.cost.name,
         "init": net.init,
         "dtype": net.dtype.name,
     }
+
+
+def model_from_header(header: dict, **options):
+    """An untrained model of the kind ``header`` describes."""
+    from chainrule.network import Network
+    from chainrule.scalar.trainable import ValueNetwork
+    from chainrule.tensor.trainable import TensorNetwork
+
+    kind = {"network": Network, "tensor": TensorNetwork, "value": ValueNetwork}[header["engine"]]
+    return kind(
+        header["sizes"],
+        header["activation"],
+        header["cost"],
+        header["init"],
+        header["dtype"],
+        **options,
+    )
+
+
+def save(net, path: str | os.PathLike) -> Path:
+    """Save a model (any engine's) to ``path`` as described above, atomically."""
     arrays = dict(net.parameters())
+    header = model_header(net)
     arrays["__header__"] = np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)
     buffer = io.BytesIO()
     np.savez(buffer, **arrays)
     return atomic_write(path, buffer.getvalue())
 
 
-ENGINES = {"Network": "network", "TensorNetwork": "tensor", "ValueNetwork": "value"}
-
-
-def load_network(path: str | os.PathLike):
-    """Load a file written by :func:`save_network`, refusing pickles and mismatched shapes."""
-    from chainrule.network import Network
-    from chainrule.scalar.trainable import ValueNetwork
-    from chainrule.tensor.trainable import TensorNetwork
-
+def load(path: str | os.PathLike):
+    """Load a model saved by :func:`save`, refusing pickles and arrays that don't fit."""
     path = Path(path)
     try:
         with np.load(path, allow_pickle=False) as f:
@@ -89,12 +113,12 @@ def load_network(path: str | os.PathLike):
         header = json.loads(arrays.pop("__header__").tobytes().decode())
     except (OSError, ValueError, KeyError, UnicodeDecodeError, zipfile.BadZipFile) as e:
         raise InputError(f"{path} is not a chainrule model file ({e}); save it again.") from None
-    kinds = {"network": Network, "tensor": TensorNetwork, "value": ValueNetwork}
-    if header.get("format") != FORMAT_VERSION or header.get("engine") not in kinds:
+    if header.get("format") != FORMAT_VERSION or header.get("engine") not in ENGINES.values():
         raise InputError(f"{path} has an unknown format or engine ({header}); save it again.")
-    net = kinds[header["engine"]](
-        header["sizes"], header["activation"], header["cost"], header["init"], header["dtype"]
-    )
+    try:
+        net = model_from_header(header)
+    except (KeyError, TypeError, ValueError) as e:
+        raise InputError(f"{path} has a damaged header ({e}); save it again.") from None
     for name, array in net.parameters().items():
         stored = arrays.get(name)
         if stored is None or stored.shape != array.shape:
@@ -103,9 +127,12 @@ def load_network(path: str | os.PathLike):
                 f"{path}: {name} should have shape {array.shape} for sizes {net.sizes}, "
                 f"found {got}; the file is damaged."
             )
-    if isinstance(net, ValueNetwork):
+    if hasattr(net, "set_parameters"):  # the Value engine keeps numbers, not arrays
         net.set_parameters(arrays)
     else:
         for name, array in net.parameters().items():
             array[...] = arrays[name]
     return net
+
+
+save_network, load_network = save, load  # the names the first release used

@@ -33,6 +33,22 @@ class TrainingDiverged(ChainruleError):
     """The cost became NaN or infinite: the learning rate is too large for this problem."""
 
 
+class TrainingInterrupted(ChainruleError):
+    """Training was asked to stop (Ctrl-C); it stopped between two steps, after a checkpoint."""
+
+
+@dataclass
+class Position:
+    """Where training stands: the epoch under way (from 1), how many of its mini-batches are done,
+    the random generator's state from just before this epoch's shuffle was drawn (so the same
+    order can be drawn again), and the epoch's training seconds so far. Plain JSON."""
+
+    epoch: int = 1
+    batch: int = 0
+    rng_state: dict | None = None
+    seconds: float = 0.0
+
+
 @dataclass
 class Epoch:
     """What one epoch produced. Costs include the L2 term; accuracies are fractions 0-1."""
@@ -124,12 +140,23 @@ def train(
     backprop: str = "matrix",
     callbacks=(),
     progress=None,
+    checkpoint=None,
+    resume=None,
+    stop=None,
 ) -> History:
     """Train ``model`` on ``(X, y)`` by mini-batch gradient descent and return its ``History``.
 
     ``test = (X_test, y_test)`` is evaluated after each epoch. ``callbacks`` are called with each
     epoch's ``Epoch`` record; ``progress(batches_done, batches_total)`` (if given) is called
-    every few batches. Raises ``TrainingDiverged`` if the cost becomes NaN or infinite.
+    every few batches.
+
+    Nothing lost: ``checkpoint`` (an object with ``every``, a number of mini-batches or None, and
+    ``save(position, history)``) is called every ``every`` mini-batches and after each epoch (when
+    ``every`` is set) and when stopping, with finite weights only. ``resume = (position, history)`` continues a run from a checkpoint and
+    ends exactly where the uninterrupted run would (same shuffles, same batches). ``stop()`` is
+    asked after every mini-batch; when it says True, training checkpoints and raises
+    ``TrainingInterrupted``. Raises ``TrainingDiverged`` as soon as the weights or the cost stop
+    being finite (checked every few mini-batches and after each epoch).
     """
     check_data(model, X, y)
     X = np.ascontiguousarray(X, dtype=model.dtype)
@@ -149,54 +176,113 @@ def train(
         raise InputError(f"the L2 strength must be zero or positive, got {l2}.")
     lr, l2 = float(lr), float(l2)
 
-    Y = model.targets(y)
-    rng = np.random.default_rng(seed)
-    history = History(
-        settings={
-            "epochs": epochs,
-            "batch_size": batch_size,
-            "lr": lr,
-            "l2": l2,
-            "seed": seed,
-            "backprop": backprop,
-            "samples": n,
-        }
+    settings = {
+        "epochs": epochs,
+        "batch_size": batch_size,
+        "lr": lr,
+        "l2": l2,
+        "seed": seed,
+        "backprop": backprop,
+        "samples": n,
+    }
+    position, history = resume if resume is not None else (Position(), History(settings))
+    run = _Run(
+        model,
+        X,
+        y,
+        model.targets(y),
+        test,
+        batch_size,
+        lr,
+        l2,
+        backprop,
+        progress,
+        checkpoint,
+        stop,
+        np.random.default_rng(seed),
     )
-    for epoch in range(1, epochs + 1):
+    while position.epoch <= epochs:
         with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below
-            record = _epoch(
-                model, X, y, Y, test, epoch, rng, batch_size, lr, l2, backprop, progress
-            )
+            record = run.epoch(position, history)
         history.epochs.append(record)
         for callback in callbacks:
             callback(record)
         if not math.isfinite(record.cost):
             raise TrainingDiverged(
-                f"training diverged in epoch {epoch} with learning rate {lr}: the cost became "
-                f"{record.cost}; try a smaller learning rate (e.g. --lr {lr / 10:g})."
+                f"training diverged in epoch {record.epoch} with learning rate {lr}: the cost "
+                f"became {record.cost}; try a smaller learning rate (e.g. --lr {lr / 10:g})."
             )
+        position = Position(record.epoch + 1)
+        if checkpoint is not None and checkpoint.every:
+            checkpoint.save(position, history)
     return history
 
 
-def _epoch(model, X, y, Y, test, epoch, rng, batch_size, lr, l2, backprop, progress) -> Epoch:
-    """One pass over the shuffled training data, then the measurements (outside the timing)."""
-    n = len(X)
-    n_batches = math.ceil(n / batch_size)
-    every = max(1, n_batches // 100)
-    order = rng.permutation(n)
-    start = time.perf_counter()
-    for k in range(n_batches):
-        batch = order[k * batch_size : (k + 1) * batch_size]
-        # .take(rows, axis=0) gathers the same rows as X[batch], with less indexing overhead
-        model.update(X.take(batch, axis=0), Y.take(batch, axis=0), lr, l2, n, backprop)
-        if progress is not None and (k + 1) % every == 0:
-            progress(k + 1, n_batches)
-    seconds = time.perf_counter() - start
+def finite(model) -> bool:
+    """True while every parameter is finite (a sum is NaN or inf as soon as one entry is)."""
+    return all(math.isfinite(float(np.sum(p))) for p in model.parameters().values())
 
-    cost, train_accuracy = model.evaluate(X, y, l2, n)
-    test_cost = test_accuracy = None
-    if test is not None:
-        test_cost, test_accuracy = model.evaluate(test[0], test[1], l2, n)
-    sample = slice(0, min(n, NORM_SAMPLES))
-    norms = model.grad_norms(X[sample], Y[sample])
-    return Epoch(epoch, cost, train_accuracy, test_cost, test_accuracy, seconds, norms)
+
+@dataclass
+class _Run:
+    """One training run's fixed parts; ``epoch`` does one pass over the shuffled data."""
+
+    model: object
+    X: np.ndarray
+    y: np.ndarray
+    Y: np.ndarray
+    test: tuple | None
+    batch_size: int
+    lr: float
+    l2: float
+    backprop: str
+    progress: object
+    checkpoint: object
+    stop: object
+    rng: np.random.Generator
+
+    def epoch(self, position: Position, history: History) -> Epoch:
+        model, X, Y, n, size = self.model, self.X, self.Y, len(self.X), self.batch_size
+        if position.rng_state is None:
+            position.rng_state = self.rng.bit_generator.state  # so a resume can redraw the order
+        else:
+            self.rng.bit_generator.state = position.rng_state
+        order = self.rng.permutation(n)
+        n_batches = math.ceil(n / size)
+        every = max(1, n_batches // 100)
+        save_every = (self.checkpoint.every or 0) if self.checkpoint is not None else 0
+        start = time.perf_counter() - position.seconds
+        for k in range(position.batch, n_batches):
+            batch = order[k * size : (k + 1) * size]
+            # .take(rows, axis=0) gathers the same rows as X[batch], with less indexing overhead
+            model.update(
+                X.take(batch, axis=0), Y.take(batch, axis=0), self.lr, self.l2, n, self.backprop
+            )
+            done = k + 1
+            if done % every == 0 or done == n_batches:
+                if self.progress is not None:
+                    self.progress(done, n_batches)
+                if not finite(model):
+                    raise TrainingDiverged(
+                        f"training diverged at step {done} of epoch {position.epoch} with "
+                        f"learning rate {self.lr}: the weights became NaN or infinite; try a "
+                        f"smaller learning rate (e.g. --lr {self.lr / 10:g})."
+                    )
+            stopping = self.stop is not None and self.stop()
+            if (save_every and done % save_every == 0 and done < n_batches) or stopping:
+                here = Position(
+                    position.epoch, done, position.rng_state, time.perf_counter() - start
+                )
+                if self.checkpoint is not None and finite(model):
+                    self.checkpoint.save(here, history)
+                if stopping:
+                    raise TrainingInterrupted(f"stopped at step {done} of epoch {position.epoch}")
+        seconds = time.perf_counter() - start
+
+        cost, train_accuracy = model.evaluate(X, self.y, self.l2, n)
+        test_cost = test_accuracy = None
+        if self.test is not None:
+            test_cost, test_accuracy = model.evaluate(self.test[0], self.test[1], self.l2, n)
+        sample = slice(0, min(n, NORM_SAMPLES))
+        norms = model.grad_norms(X[sample], Y[sample])
+        return Epoch(position.epoch, cost, train_accuracy, test_cost, test_accuracy, seconds, norms)

@@ -1,0 +1,345 @@
+"""Gradient checks: every engine's gradient against central finite differences.
+
+For one parameter ``w`` and the cost ``C`` of a batch ``(X, Y)``, the central difference
+
+    dC/dw  ~  n = (C(w + eps) - C(w - eps)) / (2 eps)
+
+needs no derivative at all, so it is a judge independent of the code under test. Its error is
+``O(eps^2)`` from the Taylor series plus the rounding error of ``C`` divided by the step:
+
+    noise = 10 u max(|C|, 1) / eps
+
+(``u`` is the unit roundoff: 1.1e-16 in float64, 6e-8 in float32; the factor 10 covers the
+rounding of the sums inside ``C``). A derivative smaller than that is invisible to a finite
+difference. Each parameter's analytic gradient ``g`` (the engine's own backward pass) is compared
+with ``n`` by
+
+    err = |g - n| / max(|g|, |n|, noise / tol)
+
+which is the relative error ``|g - n| / |g|`` wherever the gradient stands clear of the noise,
+and for the tiny ones says ``err <= tol`` exactly when ``|g - n| <= noise``. A group of parameters
+(``W1``, ``b1``, ...) passes when its largest ``err`` is at most ``tol``.
+
+Every engine works: ``Network``, ``TensorNetwork`` and ``ValueNetwork``; their parameters are
+named ``W1, b1, W2, ...`` here for all three, ``W^l`` of shape ``(n_l, n_{l-1})``. Each parameter
+is put back to its exact original bits after it is nudged.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from chainrule.errors import InputError, InputTypeError
+
+# (eps, tol) by float type: in float32 a step below ~1e-3 is lost in rounding.
+DEFAULTS = {np.dtype(np.float64): (1e-6, 1e-6), np.dtype(np.float32): (1e-3, 1e-2)}
+NOISE_FACTOR = 10
+
+
+class Float32Warning(UserWarning):
+    """A gradient check in float32, where finite differences are good to about 1e-3 at best."""
+
+
+# ---------------------------------------------------------------------------------- engines
+class _Arrays:
+    """Network and TensorNetwork: each parameter is a live numpy array, nudged in place."""
+
+    def __init__(self, arrays: dict[str, np.ndarray]):
+        self.arrays = arrays
+
+    def shapes(self):
+        return {name: a.shape for name, a in self.arrays.items()}
+
+    def get(self, name, index):
+        return self.arrays[name][index]  # a numpy scalar of the array's own dtype: exact
+
+    def set(self, name, index, value):
+        self.arrays[name][index] = value
+        return float(self.arrays[name][index])  # what was actually stored (rounded to dtype)
+
+
+class _Values:
+    """ValueNetwork: each parameter is a ``Value``; ``W2[j, k]`` is neuron j's weight k."""
+
+    def __init__(self, model):
+        self.model = model
+
+    def shapes(self):
+        return {name: a.shape for name, a in self.model.parameters().items()}
+
+    def _neuron(self, name, index):
+        return self.model.layers[int(name[1:]) - 1].neurons[index[0]]
+
+    def _value(self, name, index):
+        neuron = self._neuron(name, index)
+        return neuron.w[index[1]] if name[0] == "W" else neuron.b
+
+    def get(self, name, index):
+        return self._value(name, index).data
+
+    def set(self, name, index, value):
+        self._value(name, index).data = float(value)
+        return float(value)
+
+
+def _engine(model, X, Y):
+    """``(params, cost(), gradient())`` for ``model``: the cost of the batch as a float, and its
+    gradient from the engine's own backward pass as ``{"W1": array, "b1": array, ...}``."""
+    from chainrule.network import Network
+    from chainrule.scalar.trainable import ValueNetwork
+    from chainrule.tensor.tensor import no_grad
+    from chainrule.tensor.trainable import TensorNetwork
+
+    if isinstance(model, Network):
+
+        def gradient():
+            nabla_b, nabla_w = model.backprop_batch(X, Y)  # BP1-BP4, the mean over the batch
+            return _named(nabla_w, nabla_b)
+
+        return _Arrays(model.parameters()), lambda: model.total_cost(X, Y), gradient
+
+    if isinstance(model, TensorNetwork):
+        params = dict(model.model.named_parameters())  # "0.weight", "0.bias", "1.weight", ...
+        names = {_tensor_name(name): name for name in params}  # "W1": "0.weight", ...
+
+        def cost():
+            with no_grad():
+                return float(model.loss(X, Y).item())
+
+        def gradient():
+            model.model.zero_grad()
+            model.loss(X, Y).backward()
+            grads = {ours: np.array(params[theirs].grad) for ours, theirs in names.items()}
+            model.model.zero_grad()
+            return grads
+
+        return _Arrays(_live_arrays(model)), cost, gradient
+
+    if isinstance(model, ValueNetwork):
+        values = _Values(model)
+
+        def gradient():
+            leaves = [p for layer in model.layers for p in layer.parameters()]
+            for p in leaves:
+                p.grad = 0.0
+            model.loss(X, Y).backward()
+            weights = [
+                np.array([[w.grad for w in n.w] for n in lay.neurons]) for lay in model.layers
+            ]
+            biases = [np.array([n.b.grad for n in lay.neurons]) for lay in model.layers]
+            for p in leaves:
+                p.grad = 0.0
+            return _named(weights, biases)
+
+        return values, lambda: model.loss(X, Y).data, gradient
+
+    raise InputTypeError(
+        f"gradcheck checks a Network, TensorNetwork or ValueNetwork, not {type(model).__name__}."
+    )
+
+
+def _named(weights, biases) -> dict[str, np.ndarray]:
+    grads = {}
+    for l, (W, b) in enumerate(zip(weights, biases), start=1):
+        grads[f"W{l}"], grads[f"b{l}"] = np.asarray(W), np.asarray(b)
+    return grads
+
+
+def _tensor_name(name: str) -> str:
+    """``"0.weight"`` -> ``"W1"``, ``"1.bias"`` -> ``"b2"``: the book's names for Linear layers."""
+    layer, kind = name.split(".")
+    return f"{'W' if kind == 'weight' else 'b'}{int(layer) + 1}"
+
+
+# ---------------------------------------------------------------------------------- results
+@dataclass
+class GroupCheck:
+    """One parameter group's check: the largest relative error and where it occurred."""
+
+    name: str
+    shape: tuple
+    checked: int
+    size: int
+    max_error: float
+    worst: tuple
+    analytic: float
+    numeric: float
+    passed: bool
+
+
+@dataclass
+class GradcheckResult:
+    """What :func:`gradcheck` found, group by group; ``str(result)`` is a readable table."""
+
+    model: str
+    samples: int
+    dtype: str
+    eps: float
+    tol: float
+    noise: float
+    groups: list[GroupCheck] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return all(g.passed for g in self.groups)
+
+    @property
+    def errors(self) -> dict[str, float]:
+        """The max relative error of each group, by name."""
+        return {g.name: g.max_error for g in self.groups}
+
+    @property
+    def max_error(self) -> float:
+        return max(g.max_error for g in self.groups)
+
+    def __getitem__(self, name: str) -> GroupCheck:
+        return next(g for g in self.groups if g.name == name)
+
+    def __str__(self) -> str:
+        head = ("group", "shape", "checked", "max rel error", "worst at", "analytic", "numeric", "")
+        rows = [
+            (
+                g.name,
+                "x".join(map(str, g.shape)),
+                f"{g.checked}/{g.size}",
+                f"{g.max_error:.2e}",
+                "[" + ", ".join(map(str, g.worst)) + "]",
+                f"{g.analytic:+.6e}",
+                f"{g.numeric:+.6e}",
+                "ok" if g.passed else "FAIL",
+            )
+            for g in self.groups
+        ]
+        widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
+        lines = [
+            f"gradcheck of {self.model} on {self.samples} sample(s)",
+            f"central differences in {self.dtype}, eps {self.eps:g}; differences within the "
+            f"finite-difference noise {self.noise:.1e} count as agreement",
+            "  ".join(h.ljust(w) for h, w in zip(head, widths)).rstrip(),
+        ]
+        lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
+        failed = [g.name for g in self.groups if not g.passed]
+        lines.append(
+            f"passed: every group within {self.tol:g}"
+            if not failed
+            else f"FAILED: {', '.join(failed)} off by more than {self.tol:g}"
+        )
+        return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------- the check
+def gradcheck(model, X, Y, eps=None, tol=None, max_params=None, seed=0) -> GradcheckResult:
+    """Compare ``model``'s gradient of the cost on ``(X, Y)`` with central finite differences.
+
+    ``X`` has shape ``(m, n_0)``; ``Y`` holds labels ``(m,)`` or targets ``(m, n_L)``. Every
+    parameter is checked, or with ``max_params=k`` a random sample of ``k`` per group (drawn
+    with ``seed``). Defaults in float64: ``eps=1e-6``, ``tol=1e-6``. A float32 model is checked
+    as it is, with a :class:`Float32Warning` and looser defaults (``eps=1e-3``, ``tol=2e-2``);
+    for a tight check, build the model with ``dtype=float64`` (see :func:`as_float64`).
+    """
+    dtype = np.dtype(model.dtype)
+    if dtype == np.float32:
+        warnings.warn(
+            "float32 finite differences are only good to ~1e-3; check the model with dtype "
+            "float64 for a tight gradient check.",
+            Float32Warning,
+            stacklevel=2,
+        )
+    default_eps, default_tol = DEFAULTS[dtype]
+    eps = default_eps if eps is None else float(eps)
+    tol = default_tol if tol is None else float(tol)
+    if not eps > 0 or not tol > 0:
+        raise InputError(f"eps and tol must be positive numbers, got eps={eps}, tol={tol}.")
+    if max_params is not None and int(max_params) < 1:
+        raise InputError(f"max_params must be a positive whole number, got {max_params}.")
+    X = np.asarray(X, dtype=dtype)
+    if X.ndim != 2 or X.shape[1] != model.sizes[0] or len(X) == 0:
+        raise InputError(
+            f"gradcheck needs inputs of shape (m, {model.sizes[0]}) for {model}, got {X.shape}."
+        )
+    Y = model.targets(Y)
+    params, cost, gradient = _engine(model, X, Y)
+    analytic = gradient()
+    noise = NOISE_FACTOR * np.finfo(dtype).eps / 2 * max(abs(cost()), 1.0) / eps
+    floor = noise / tol
+    rng = np.random.default_rng(seed)
+    result = GradcheckResult(repr(model), len(X), dtype.name, eps, tol, noise)
+    with np.errstate(over="ignore", invalid="ignore"):
+        for name, shape in params.shapes().items():
+            size = int(np.prod(shape))
+            flat = np.arange(size)
+            if max_params is not None and size > max_params:
+                flat = np.sort(rng.choice(size, int(max_params), replace=False))
+            numeric = np.array([_difference(params, cost, name, i, shape, eps) for i in flat])
+            g = analytic[name].reshape(-1)[flat].astype(np.float64)
+            errors = np.abs(g - numeric) / np.maximum(np.maximum(np.abs(g), np.abs(numeric)), floor)
+            errors = np.where(np.isnan(errors), np.inf, errors)  # NaN never passes
+            k = int(np.argmax(errors))
+            result.groups.append(
+                GroupCheck(
+                    name,
+                    tuple(shape),
+                    len(flat),
+                    size,
+                    float(errors[k]),
+                    tuple(int(i) for i in np.unravel_index(flat[k], shape)),
+                    float(g[k]),
+                    float(numeric[k]),
+                    bool(errors[k] <= tol),
+                )
+            )
+    return result
+
+
+def _difference(params, cost, name, flat_index, shape, eps) -> float:
+    """``(C(w + eps) - C(w - eps)) / (w+ - w-)`` for one parameter, dividing by the step as it
+    was actually stored (``w + eps`` is rounded to the float type), then the original restored."""
+    index = np.unravel_index(flat_index, shape)
+    original = params.get(name, index)
+    try:
+        up = params.set(name, index, original + eps)
+        c_up = cost()
+        down = params.set(name, index, original - eps)
+        c_down = cost()
+    finally:
+        params.set(name, index, original)  # the very same bits as before
+    return (c_up - c_down) / (up - down)
+
+
+def as_float64(model):
+    """A float64 copy of a float32 ``Network`` or ``TensorNetwork`` (same weights), for a tight
+    check; a float64 model (or a ``ValueNetwork``, always float64) is returned as it is."""
+    if np.dtype(model.dtype) == np.float64:
+        return model
+    copy = type(model)(
+        model.sizes, model.activation.name, model.cost.name, model.init, np.float64, seed=0
+    )
+    target = _live_arrays(copy)
+    for name, array in _live_arrays(model).items():
+        target[name][...] = array
+    return copy
+
+
+def _live_arrays(model) -> dict[str, np.ndarray]:
+    """The parameter arrays of any engine named ``W1, b1, ...``: the arrays themselves for a
+    Network or TensorNetwork, copies for a ValueNetwork."""
+    from chainrule.tensor.trainable import TensorNetwork
+
+    if isinstance(model, TensorNetwork):
+        return {_tensor_name(n): p.data for n, p in model.model.named_parameters()}
+    return model.parameters()
+
+
+def as_network(model):
+    """The same network, weights and all, as a float64 ``Network`` (for any engine)."""
+    from chainrule.network import Network
+
+    if isinstance(model, Network) and model.dtype == np.float64:
+        return model
+    net = Network(model.sizes, model.activation.name, model.cost.name, "normal", np.float64)
+    for name, array in _live_arrays(model).items():
+        net.parameters()[name][...] = array
+    return net
