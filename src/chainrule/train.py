@@ -152,8 +152,9 @@ def train(
 
     Nothing lost: ``checkpoint`` (an object with ``every``, a number of mini-batches or None, and
     ``save(position, history)``) is called every ``every`` mini-batches and after each epoch (when
-    ``every`` is set) and when stopping, with finite weights only. ``resume = (position, history)`` continues a run from a checkpoint and
-    ends exactly where the uninterrupted run would (same shuffles, same batches). ``stop()`` is
+    ``every`` is set) and when stopping, with finite weights only. ``resume = (position,
+    history)`` continues a run from a checkpoint and ends exactly where the uninterrupted run
+    would (same shuffles, same batches). ``stop()`` is
     asked after every mini-batch; when it says True, training checkpoints and raises
     ``TrainingInterrupted``. Raises ``TrainingDiverged`` as soon as the weights or the cost stop
     being finite (checked every few mini-batches and after each epoch).
