@@ -312,6 +312,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     tr.set_defaults(run=_train)
 
+    from chainrule.cli_tools import add_commands
+
+    add_commands(commands, common)  # check, explain, plot, graph
+
     demo = commands.add_parser(
         "demo", parents=[common], help="train the micrograd demo MLP on moons (scalar engine)"
     )

@@ -49,8 +49,16 @@ NAME = re.compile(r"^\s*([Wb])\s*(\d+)\s*\[\s*(\d+)\s*(?:,\s*(\d+)\s*)?\]\s*$")
 
 def _num(x: float) -> str:
     """A number for an equation: 6 significant digits, negative ones in parentheses."""
-    text = f"{x:.6g}"
+    text = f"{x + 0.0:.6g}"  # (+ 0.0 turns -0.0 into 0.0)
     return f"({text})" if x < 0 else text
+
+
+def _all(n: int) -> str:
+    return "the one neuron" if n == 1 else f"all {n} neurons"
+
+
+def _derivative(sigma) -> str:
+    return DERIVATIVES.get(sigma.name, f"{sigma.name}'(z)")
 
 
 def _vector(v, limit: int = 8) -> str:
@@ -82,7 +90,7 @@ class Explanation:
             elif kind == "heading":
                 out += ["", body[0]]
             elif kind == "para":
-                out += textwrap.wrap(body[0], 100)
+                out += ["", *textwrap.wrap(body[0], 100)]
             elif kind == "math":
                 out += ["    " + line for line in body[0]]
             elif kind == "table":
@@ -155,7 +163,8 @@ def parse_param(net, name: str) -> tuple[str, int, tuple[int, ...]]:
         weights = ", ".join(f"W{l}[j,k] (j < {sizes[l]}, k < {sizes[l - 1]})" for l in layers)
         biases = ", ".join(f"b{l}[j] (j < {sizes[l]})" for l in layers)
         raise InputError(
-            f"{net} has no parameter {name!r}; name a weight {weights}, or a bias {biases}."
+            f"the network {sizes} has no parameter {name!r}; name a weight {weights}, or a bias "
+            f"{biases}."
         )
     return kind, layer, index
 
@@ -187,8 +196,11 @@ def explain(net, x, y, param: str, eps: float = 1e-6) -> Explanation:
     cost = float(np.sum(net.cost.fn(a[L], target)))
 
     blocks = [("title", f"The chain rule for {name} on one sample")]
+    k = index[-1]  # (the column of a weight; for a bias, unused)
+    jk = f"{j}{k}" if j < 10 and k < 10 else f"{j},{k}"  # w^2_01, but w^1_3,700
+    source = f"input {k}" if l == 1 else f"neuron {k} of layer {l - 1}"
     what = (
-        f"w^{l}_{j}{index[1]} connects neuron {index[1]} of layer {l - 1} to neuron {j} of layer {l}"
+        f"w^{l}_{jk} connects {source} to neuron {j} of layer {l}"
         if kind == "W"
         else f"b^{l}_{j} is the bias of neuron {j} of layer {l}"
     )
@@ -196,8 +208,9 @@ def explain(net, x, y, param: str, eps: float = 1e-6) -> Explanation:
     blocks.append(
         (
             "para",
-            f"{net} with {sigma.name} hidden layers, a {out_name} output and the {net.cost.name} "
-            f"cost; sample x = {_vector(x)}, target y = {_vector(target)}. {what} (layer 0 is "
+            f"The network {net.sizes} with {sigma.name} hidden layers, a {out_name} output and the "
+            f"{net.cost.name} cost"
+            f"; sample x = {_vector(x)}, target y = {_vector(target)}. {what} (layer 0 is "
             f"the input, layer {L} the output).",
         )
     )
@@ -206,10 +219,9 @@ def explain(net, x, y, param: str, eps: float = 1e-6) -> Explanation:
         (
             "math",
             [
-                f"z^{l}_{j} = sum_k w^{l}_{j}k a^{l - 1}_k + b^{l}_{j} = {_num(z[l][j])}",
-                f"a^{l}_{j} = {sigma.name if l < L else out_name}(z^{l}_{j}) = {_num(a[l][j])}",
-                f"C = {cost:.6g}  (the cost of this sample, summed over the {net.sizes[L]} "
-                "outputs)",
+                f"z^{l}_{j} = sum_k w^{l}_{j}k a^{l - 1}_k + b^{l}_{j} = {z[l][j]:.6g}",
+                f"a^{l}_{j} = {sigma.name if l < L else out_name}(z^{l}_{j}) = {a[l][j]:.6g}",
+                f"C = {cost:.6g}   (this sample's cost, summed over the output units)",
             ],
         ),
     ]
@@ -220,16 +232,17 @@ def explain(net, x, y, param: str, eps: float = 1e-6) -> Explanation:
     delta = {L: a[L] - target if softmax else dC_da * sigma_L}
     for m in range(L - 1, l - 1, -1):  # BP2 down to layer l
         delta[m] = (W[m + 1].T @ delta[m + 1]) * sigma.derivative(z[m], a[m])
-    dz_dp = a[l - 1][index[1]] if kind == "W" else 1.0
-    dz_text = f"a^{l - 1}_{index[1]}" if kind == "W" else "1"
-    p = f"w^{l}_{j}{index[1]}" if kind == "W" else f"b^{l}_{j}"
+    dz_dp = a[l - 1][k] if kind == "W" else 1.0
+    dz_text = f"a^{l - 1}_{k} = {dz_dp:.6g}" if kind == "W" else "1"
+    dz_why = "the input this weight multiplies" if kind == "W" else "z adds the bias once"
+    p = f"w^{l}_{jk}" if kind == "W" else f"b^{l}_{j}"
 
     paths = []
     if l == L:
         if softmax:
             factors = [(f"dC/dz^{L}_{j}", float(delta[L][j])), (f"dz^{L}_{j}/d{p}", dz_dp)]
             rows = [
-                f"dC/dz^{L}_{j} = a^{L}_{j} - y_{j} = {_num(factors[0][1])}   (softmax with the "
+                f"dC/dz^{L}_{j} = a^{L}_{j} - y_{j} = {factors[0][1]:.6g}   (softmax with the "
                 "log-likelihood: dC/da and da/dz merge)",
             ]
         else:
@@ -239,15 +252,12 @@ def explain(net, x, y, param: str, eps: float = 1e-6) -> Explanation:
                 (f"dz^{L}_{j}/d{p}", dz_dp),
             ]
             rows = [
-                f"dC/da^{L}_{j} = {COST_DERIVATIVES[net.cost.name]} = {_num(factors[0][1])}   "
-                f"({net.cost.name} cost)",
-                f"da^{L}_{j}/dz^{L}_{j} = {sigma.name}'(z^{L}_{j}) = "
-                f"{DERIVATIVES.get(sigma.name, 'sigma_prime(z)')} = {_num(factors[1][1])}",
+                f"dC/da^{L}_{j} = {COST_DERIVATIVES[net.cost.name]} = {factors[0][1]:.6g}   "
+                f"({net.cost.name} cost, a = a^{L}_{j}, y = y_{j})",
+                f"da^{L}_{j}/dz^{L}_{j} = {sigma.name}'(z^{L}_{j}) = {_derivative(sigma)} = "
+                f"{factors[1][1]:.6g}",
             ]
-        rows.append(
-            f"dz^{L}_{j}/d{p} = {dz_text} = {_num(dz_dp)}   "
-            f"({'the input this weight multiplies' if kind == 'W' else 'a bias adds 1 times itself'})"
-        )
+        rows.append(f"dz^{L}_{j}/d{p} = {dz_text}   ({dz_why})")
         blocks += [("heading", "The output layer: dC/dw = dC/da * da/dz * dz/dw"), ("math", rows)]
     else:
         contributions = W[l + 1][:, j] * delta[l + 1]
@@ -255,15 +265,14 @@ def explain(net, x, y, param: str, eps: float = 1e-6) -> Explanation:
         sigma_l = float(sigma.derivative(z[l], a[l])[j])
         factors = [
             (f"sum_i w^{l + 1}_i{j} delta^{l + 1}_i", total),
-            (f"sigma'(z^{l}_{j})", sigma_l),
+            (f"{sigma.name}'(z^{l}_{j})", sigma_l),
             (f"dz^{l}_{j}/d{p}", dz_dp),
         ]
-        back = [
-            f"delta^{L} = {'a - y' if softmax else 'dC/da (.) sigma_prime(z^' + str(L) + ')'} = "
-            f"{_vector(delta[L])}   (BP1)"
-        ]
+        bp1 = "a - y" if softmax else f"dC/da (.) {sigma.name}'(z^{L})"
+        back = [f"delta^{L} = {bp1} = {_vector(delta[L])}   (BP1)"]
         back += [
-            f"delta^{m} = (W^{m + 1})^T delta^{m + 1} (.) sigma'(z^{m}) = {_vector(delta[m])}   "
+            f"delta^{m} = (W^{m + 1})^T delta^{m + 1} (.) {sigma.name}'(z^{m}) = "
+            f"{_vector(delta[m])}   "
             "(BP2)"
             for m in range(L - 1, l, -1)
         ]
@@ -272,7 +281,7 @@ def explain(net, x, y, param: str, eps: float = 1e-6) -> Explanation:
             ("math", back),
             (
                 "para",
-                f"Neuron {j} of layer {l} feeds all {net.sizes[l + 1]} neurons of layer {l + 1}; "
+                f"Neuron {j} of layer {l} feeds {_all(net.sizes[l + 1])} of layer {l + 1}; "
                 f"each path back through neuron i carries w^{l + 1}_i{j} * delta^{l + 1}_i "
                 "(largest first):",
             ),
@@ -299,17 +308,16 @@ def explain(net, x, y, param: str, eps: float = 1e-6) -> Explanation:
             (
                 "math",
                 [
-                    f"sum_i w^{l + 1}_i{j} delta^{l + 1}_i = {_num(total)}",
+                    f"sum_i w^{l + 1}_i{j} delta^{l + 1}_i = {total:.6g}",
                     f"delta^{l}_{j} = {_num(total)} * {sigma.name}'(z^{l}_{j}) = {_num(total)} * "
-                    f"{_num(sigma_l)} = {_num(total * sigma_l)}   (BP2; {sigma.name}' = "
-                    f"{DERIVATIVES.get(sigma.name, 'sigma_prime(z)')})",
-                    f"dz^{l}_{j}/d{p} = {dz_text} = {_num(dz_dp)}   "
-                    f"({'BP4' if kind == 'W' else 'BP3'})",
+                    f"{_num(sigma_l)} = {total * sigma_l:.6g}   (BP2; {sigma.name}' = "
+                    f"{_derivative(sigma)})",
+                    f"dz^{l}_{j}/d{p} = {dz_text}   ({dz_why}: {'BP4' if kind == 'W' else 'BP3'})",
                 ],
             )
         )
 
-    product = float(np.prod([v for _, v in factors]))
+    product = float(np.prod([v for _, v in factors])) + 0.0
     chain = " * ".join(n for n, _ in factors)
     blocks += [
         ("heading", "The product"),
@@ -324,8 +332,8 @@ def explain(net, x, y, param: str, eps: float = 1e-6) -> Explanation:
     ]
 
     nabla_b, nabla_w = net.backprop(x, target)
-    gradient = float((nabla_w if kind == "W" else nabla_b)[l - 1][index])
-    numeric = _finite_difference(net, x, target, kind, l, index, eps)
+    gradient = float((nabla_w if kind == "W" else nabla_b)[l - 1][index]) + 0.0
+    numeric = _finite_difference(net, x, target, kind, l, index, eps) + 0.0
     blocks += [
         ("heading", "Check"),
         (
