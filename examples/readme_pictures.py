@@ -2,16 +2,10 @@
 
 import shutil
 
-from chainrule import Value
 from chainrule.viz import render
+from chainrule.viz.animate import example
 
-a, b, c, f = Value(2.0, "a"), Value(-3.0, "b"), Value(10.0, "c"), Value(-2.0, "f")
-e = a * b
-e.label = "e"
-d = e + c
-d.label = "d"
-L = d * f
-L.label = "L"
+L = example("lecture")  # L = (a*b + c) * f, the micrograd lecture's first graph
 L.backward()
 print(render(L, "docs/L.png"))
 

@@ -210,6 +210,25 @@ def log_softmax(z, axis: int = -1):
     return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
 
 
+def output_layer(cost: Cost, activation: Activation, n_out: int) -> Activation | None:
+    """The output layer's activation for a network of ``activation`` units trained on ``cost``:
+    the same activation, or None for softmax (the log-likelihood's partner). Pairings that cannot
+    work get one sentence."""
+    if cost is log_likelihood:
+        if n_out < 2:
+            raise InputError(
+                "a softmax output layer needs at least 2 units (with one, its output is always 1); "
+                "use the cross_entropy cost with a sigmoid output for two classes."
+            )
+        return None
+    if cost is cross_entropy and activation is not sigmoid:
+        raise InputError(
+            f"the cross-entropy cost needs outputs between 0 and 1, which {activation.name!r} "
+            "does not give; use activation sigmoid, or cost log_likelihood (a softmax output)."
+        )
+    return activation
+
+
 def output_error(cost: Cost, activation: Activation | None):
     """BP1 for one pairing of cost and output activation: a function ``(z, a, y) -> delta^L``,
     ``delta^L = dC/da (.) sigma'(z^L)``, shaped like ``z``.

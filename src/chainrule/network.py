@@ -78,17 +78,7 @@ class Network:
         self.activation = functions.activation(activation)
         self.cost = functions.cost(cost)
         # The output layer's activation; None stands for softmax (the log-likelihood's partner).
-        self.output = None if self.cost is functions.log_likelihood else self.activation
-        if self.output is None and self.sizes[-1] < 2:
-            raise InputError(
-                "a softmax output layer needs at least 2 units (with one, its output is always 1); "
-                "use the cross_entropy cost with a sigmoid output for two classes."
-            )
-        if self.cost is functions.cross_entropy and self.output is not functions.sigmoid:
-            raise InputError(
-                f"the cross-entropy cost needs outputs between 0 and 1, which {activation!r} does "
-                "not give; use activation sigmoid, or cost log_likelihood (a softmax output)."
-            )
+        self.output = functions.output_layer(self.cost, self.activation, self.sizes[-1])
         self._output_error = functions.output_error(self.cost, self.output)  # BP1
         # Each layer's activation function, the output layer's last (softmax where it is None).
         out_fn = functions.softmax if self.output is None else self.output.forward

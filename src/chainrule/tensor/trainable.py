@@ -40,12 +40,7 @@ class TensorNetwork:
     ):
         self.cost = functions.cost(cost)
         self.activation = functions.activation(activation)
-        softmax = self.cost is functions.log_likelihood
-        if self.cost is functions.cross_entropy and self.activation is not functions.sigmoid:
-            raise InputError(
-                f"the cross-entropy cost needs outputs between 0 and 1, which {activation!r} does "
-                "not give; use activation sigmoid, or cost log_likelihood (a softmax output)."
-            )
+        softmax = functions.output_layer(self.cost, self.activation, sizes[-1]) is None
         if optimizer not in OPTIMIZERS:
             raise InputError(f"unknown optimizer {optimizer!r}: choose one of sgd, adam.")
         self.model = MLP(
