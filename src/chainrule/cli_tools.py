@@ -9,13 +9,13 @@ model or its history.
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import sys
 import warnings
 from pathlib import Path
 
+from chainrule.cli import positive_int
 from chainrule.errors import InputError
 
 SQUARE_DATASETS = {64: "digits", 784: "mnist", 2: "moons"}  # input width -> data set
@@ -96,7 +96,7 @@ def _network(args, data, default_hidden):
 
 
 def _model_options(p, activation, cost, init, dtype="float64"):
-    p.add_argument("--layers", type=_positive, nargs="+", help="layer sizes, e.g. 64 30 10")
+    p.add_argument("--layers", type=positive_int, nargs="+", help="layer sizes, e.g. 64 30 10")
     p.add_argument("--activation", default=activation, help=f"default {activation}")
     p.add_argument("--cost", default=cost, help=f"default {cost}")
     p.add_argument("--init", default=init, choices=["normal", "scaled"], help=f"default {init}")
@@ -105,14 +105,6 @@ def _model_options(p, activation, cost, init, dtype="float64"):
     p.add_argument("--data-dir", help="data root (default $CHAINRULE_DATA or a user cache)")
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive whole number, got {text!r}")
-    return value
 
 
 # ---------------------------------------------------------------------------------- check
@@ -160,8 +152,8 @@ def _add_check(commands, common):
     p.add_argument("--engine", choices=["network", "tensor", "value"], default="network")
     p.add_argument("--dataset", help="data set for the samples (default: the run's, else digits)")
     _model_options(p, "sigmoid", "quadratic", "scaled")
-    p.add_argument("--samples", type=_positive, default=8, help="samples in the batch (8)")
-    p.add_argument("--max-params", type=_positive, help="check a random sample per group")
+    p.add_argument("--samples", type=positive_int, default=8, help="samples in the batch (8)")
+    p.add_argument("--max-params", type=positive_int, help="check a random sample per group")
     p.add_argument("--eps", type=float, help="finite-difference step (1e-6 in float64)")
     p.add_argument("--tol", type=float, help="largest relative error that passes (1e-6)")
     p.add_argument("--out", help="also write the table to this file")
@@ -363,11 +355,11 @@ def _add_plot(commands, common):
     def fresh(k, dataset, activation, cost, init, epochs, lr, batch_size, out):
         k.add_argument("--dataset", default=dataset, help=f"default {dataset}")
         _model_options(k, activation, cost, init, dtype="float32")
-        k.add_argument("--epochs", type=_positive, default=epochs, help=f"default {epochs}")
+        k.add_argument("--epochs", type=positive_int, default=epochs, help=f"default {epochs}")
         if lr is not None:
             k.add_argument("--lr", type=float, default=lr, help=f"default {lr}")
         k.add_argument("--batch-size", type=int, default=batch_size, help="0 = full batch")
-        k.add_argument("--train-samples", type=_positive, help="use only the first N samples")
+        k.add_argument("--train-samples", type=positive_int, help="use only the first N samples")
         k.add_argument("--out", default=out, help=f"default {out}")
 
     k = kind("history", "cost and accuracy per epoch, train and test", _plot_history)
@@ -385,14 +377,14 @@ def _add_plot(commands, common):
     fresh(k, "digits", "sigmoid", "quadratic", "scaled", 10, 0.5, 10, None)
 
     k = kind("weights", "the first layer's weights as images", _plot_weights)
-    k.add_argument("--max", type=_positive, default=100, help="at most this many neurons")
+    k.add_argument("--max", type=positive_int, default=100, help="at most this many neurons")
     k.add_argument("--out", help="default RUN_DIR/weights.png")
 
     k = kind("misclassified", "a grid of misclassified digits", _plot_misclassified)
     k.add_argument("--split", choices=["train", "test"], default="test")
     k.add_argument("--dataset", help="default: the run's data set")
     k.add_argument("--data-dir")
-    k.add_argument("--max", type=_positive, default=36, help="at most this many images")
+    k.add_argument("--max", type=positive_int, default=36, help="at most this many images")
     k.add_argument("--out", help="default RUN_DIR/misclassified.png")
 
     k = kind("descent", "batch vs mini-batch vs stochastic descent", _plot_descent, run_dir=None)
