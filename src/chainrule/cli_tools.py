@@ -105,8 +105,6 @@ def _model_options(p, activation, cost, init, dtype="float64"):
     p.add_argument("--data-dir", help="data root (default $CHAINRULE_DATA or a user cache)")
 
 
-
-
 # ---------------------------------------------------------------------------------- check
 def _check(args) -> int:
     import numpy as np
