@@ -769,18 +769,7 @@ def test_in_place_change_of_a_leaf_under_no_grad_after_use_is_detected(how):
     p = Tensor(rand(3) + 3.0, requires_grad=True)
     loss = (p.tanh() * p).sum()
     with no_grad():
-        if how == "iadd":
-            p += 1.0
-        elif how == "isub":
-            p -= 1.0
-        elif how == "imul":
-            p *= 2.0
-        elif how == "idiv":
-            p /= 2.0
-        elif how == "setitem":
-            p[1] = 0.0
-        else:
-            p.zero_()
+        _change_in_place(p, how)
     with pytest.raises(InputError) as e:
         loss.backward()
     assert "in place" in _one_line(e)
@@ -826,18 +815,7 @@ def test_in_place_change_of_a_leaf_that_requires_grad_is_refused_outside_no_grad
     x0 = rand(3) + 3.0
     p = Tensor(x0.copy(), requires_grad=True)
     with pytest.raises(InputError) as e:
-        if how == "iadd":
-            p += 1.0
-        elif how == "isub":
-            p -= 1.0
-        elif how == "imul":
-            p *= 2.0
-        elif how == "idiv":
-            p /= 2.0
-        elif how == "setitem":
-            p[1] = 0.0
-        else:
-            p.zero_()
+        _change_in_place(p, how)
     assert "no_grad" in _one_line(e)
     np.testing.assert_array_equal(p.data, x0)  # refused before touching the data
 
@@ -930,3 +908,19 @@ def test_no_grad_nests_and_restores_after_an_exception():
     assert is_grad_enabled()
     x = Tensor(np.ones(2), requires_grad=True)
     assert (x * 2.0).requires_grad
+
+
+def _change_in_place(p, how):
+    """One of the Tensor API's in-place changes, by name."""
+    if how == "iadd":
+        p += 1.0
+    elif how == "isub":
+        p -= 1.0
+    elif how == "imul":
+        p *= 2.0
+    elif how == "idiv":
+        p /= 2.0
+    elif how == "setitem":
+        p[1] = 0.0
+    else:
+        p.zero_()
