@@ -43,7 +43,7 @@ def write_section(name: str, body: str) -> None:
     section = header + body.rstrip() + "\n\n"
     pattern = re.compile(rf"^## {re.escape(name)}\n.*?(?=^## |\Z)", re.S | re.M)
     text = pattern.sub(lambda _: section, text) if pattern.search(text) else text + section
-    from chainrule.io import atomic_write
+    from chainrule.files import atomic_write
 
     atomic_write(RESULTS, text)
 

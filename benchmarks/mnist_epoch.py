@@ -39,8 +39,8 @@ from scipy.special import expit
 from threadpoolctl import threadpool_info
 
 from chainrule.data import load
+from chainrule.models import TensorNetwork
 from chainrule.network import Network
-from chainrule.tensor.trainable import TensorNetwork
 from chainrule.train import train
 
 SIZES = [784, 30, 10]
@@ -48,9 +48,10 @@ LR = 3.0
 PAUSE = 0.5  # seconds between runs: PyTorch's OpenMP threads spin for a while after its last op
 
 
-def chainrule_epoch(X, y, batch, seed, form="matrix", engine=Network):
-    net = engine(SIZES, dtype=np.float32, seed=seed)
-    history = train(net, X, y, epochs=1, batch_size=batch, lr=LR, seed=seed, backprop=form)
+def chainrule_epoch(X, y, batch, seed, form=None, engine=Network):
+    options = {} if form is None else {"form": form}
+    net = engine(SIZES, dtype=np.float32, seed=seed, **options)
+    history = train(net, X, y, epochs=1, batch_size=batch, lr=LR, seed=seed)
     return history.epochs[0].epoch_seconds
 
 

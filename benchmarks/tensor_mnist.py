@@ -12,7 +12,7 @@ import numpy as np
 from _report import write_section
 
 from chainrule.data import load
-from chainrule.tensor.trainable import TensorNetwork
+from chainrule.models import TensorNetwork
 from chainrule.train import train
 
 

@@ -18,8 +18,8 @@ import numpy as np
 from _report import write_section
 from scipy.special import expit
 
+from chainrule.models import TensorNetwork
 from chainrule.network import Network
-from chainrule.tensor.trainable import TensorNetwork
 
 REPEAT, NUMBER = 7, 5000
 
@@ -60,8 +60,8 @@ def main():
             p -= lr * g
 
     rows = [
-        ("Network.update (the whole step)", micros(lambda: net.update(X, Y, lr)), None),
-        ("Tensor: the whole step", micros(lambda: tnet.update(X, Y, lr)), None),
+        ("Network.step (the whole step)", micros(lambda: net.step(X, Y, lr)), None),
+        ("Tensor: the whole step", micros(lambda: tnet.step(X, Y, lr)), None),
         (
             "Tensor: forward (builds the graph)",
             micros(lambda: tnet.loss(X, Y)),

@@ -17,13 +17,12 @@ import numpy as np
 from chainrule.check import gradcheck
 from chainrule.data import digits, load
 from chainrule.errors import DataError
+from chainrule.experiments import compare_descent, learning_rate_sweep
 from chainrule.explain import explain
-from chainrule.io import atomic_write
+from chainrule.files import atomic_write
 from chainrule.network import Network
 from chainrule.train import train
 from chainrule.viz import (
-    compare_descent,
-    learning_rate_sweep,
     plot_descent,
     plot_grad_norms,
     plot_misclassified,

@@ -7,9 +7,8 @@ import pytest
 from chainrule import Tensor, no_grad
 from chainrule.check import Float32Warning, as_float64, as_network, gradcheck
 from chainrule.errors import InputError, InputTypeError
+from chainrule.models import TensorNetwork, ValueNetwork
 from chainrule.network import Network
-from chainrule.scalar.trainable import ValueNetwork
-from chainrule.tensor.trainable import TensorNetwork
 
 SIZES = [3, 4, 2]
 
@@ -115,7 +114,7 @@ def test_bad_input_is_one_sentence():
         gradcheck(net, np.zeros((2, 5)), [0, 1])
     with pytest.raises(InputError, match="eps and tol must be positive"):
         gradcheck(net, np.zeros((2, 3)), [0, 1], eps=0)
-    with pytest.raises(InputTypeError, match="Network, TensorNetwork or ValueNetwork"):
+    with pytest.raises(InputTypeError, match="Network, TensorNetwork, ValueNetwork"):
         gradcheck(object(), np.zeros((2, 3)), [0, 1])
 
 

@@ -6,8 +6,8 @@ import pytest
 
 from chainrule.errors import InputError
 from chainrule.explain import explain, parse_param
+from chainrule.models import TensorNetwork
 from chainrule.network import Network
-from chainrule.tensor.trainable import TensorNetwork
 
 X = np.array([0.5, -1.0, 2.0])
 

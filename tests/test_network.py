@@ -93,7 +93,7 @@ def test_matrix_form_equals_the_average_of_per_sample_gradients(activation, cost
     per_sample = np.mean([_flat(*net.backprop(x, y)) for x, y in zip(X, Y)], axis=0)
     relative = np.linalg.norm(batch - per_sample) / np.linalg.norm(per_sample)
     assert relative < 1e-12
-    np.testing.assert_allclose(batch, _flat(*net.gradient(X, Y, "per-sample")), rtol=1e-12)
+    np.testing.assert_allclose(batch, _flat(*net.mean_gradient(X, Y, "per-sample")), rtol=1e-12)
     np.testing.assert_allclose(
         batch, ag_grad(_oracle_cost(net))(_theta(net), X, Y), rtol=1e-9, atol=1e-12
     )
@@ -187,7 +187,7 @@ def test_bad_settings_get_one_sentence(kwargs, words):
 def test_unknown_backprop_form():
     net = Network([2, 2], seed=0)
     with pytest.raises(InputError, match="matrix or per-sample"):
-        net.gradient(np.zeros((1, 2)), np.zeros((1, 2)), "diagonal")
+        net.mean_gradient(np.zeros((1, 2)), np.zeros((1, 2)), "diagonal")
 
 
 def test_labels_where_targets_belong_are_refused_not_broadcast():

@@ -12,7 +12,8 @@ import numpy as np
 
 from chainrule import Network
 from chainrule.data import digits
-from chainrule.viz import learning_rate_sweep, plot_sweep
+from chainrule.experiments import learning_rate_sweep
+from chainrule.viz import plot_sweep
 
 OUT = Path(__file__).resolve().parents[2] / "docs" / "tour"
 RATES = [0.003, 0.03, 0.1, 0.3]

@@ -27,7 +27,7 @@ def main(out_dir=None):
     net = Network([64, 30, 10], "sigmoid", "quadratic", seed=1)
     X, Y = data.X_train[:100], net.targets(data.y_train[:100])
 
-    loop_b, loop_w = net.gradient(X, Y, form="per-sample")  # backprop per sample, averaged
+    loop_b, loop_w = net.mean_gradient(X, Y, form="per-sample")  # backprop per sample, averaged
     mat_b, mat_w = net.backprop_batch(X, Y)  # one matrix pass
     rel = max(
         float(np.max(np.abs(p - q)) / np.max(np.abs(p)))
@@ -37,7 +37,7 @@ def main(out_dir=None):
     per_sample_sum = sum(net.backprop(x, y)[0][-1] for x, y in zip(X, Y))
     bias_diff = float(np.max(np.abs(sum_b[-1] - per_sample_sum)))
 
-    t_loop = best_time(lambda: net.gradient(X, Y, form="per-sample"))
+    t_loop = best_time(lambda: net.mean_gradient(X, Y, form="per-sample"))
     t_matrix = best_time(lambda: net.backprop_batch(X, Y))
     print(f"mini-batch of {len(X)}: largest relative difference, loop vs matrix: {rel:.1e}")
     print(f"output biases: sum of the per-sample deltas vs Delta's rows summed: {bias_diff:.1e}")

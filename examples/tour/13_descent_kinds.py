@@ -11,7 +11,8 @@ import numpy as np
 
 from chainrule import Network
 from chainrule.data import digits
-from chainrule.viz import compare_descent, plot_descent
+from chainrule.experiments import compare_descent
+from chainrule.viz import plot_descent
 
 OUT = Path(__file__).resolve().parents[2] / "docs" / "tour"
 

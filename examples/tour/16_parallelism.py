@@ -18,8 +18,10 @@ from chainrule.train import train
 def samples_per_second(X, y, batch_size, backprop, repeats=3):
     best = 0.0
     for _ in range(repeats):
-        net = Network([X.shape[1], 30, 10], "sigmoid", "quadratic", dtype=np.float32, seed=1)
-        history = train(net, X, y, epochs=1, batch_size=batch_size, lr=3.0, backprop=backprop)
+        net = Network(
+            [X.shape[1], 30, 10], "sigmoid", "quadratic", dtype=np.float32, seed=1, form=backprop
+        )
+        history = train(net, X, y, epochs=1, batch_size=batch_size, lr=3.0)
         best = max(best, len(X) / history.epochs[0].epoch_seconds)
     return best
 

@@ -1,10 +1,38 @@
-"""chainrule: backpropagation you can see, check and run fast."""
+"""chainrule: backpropagation you can see, check and run fast.
 
-from chainrule.errors import ChainruleError
-from chainrule.io import load, save
-from chainrule.network import Network
-from chainrule.scalar import Value
-from chainrule.tensor import Tensor, no_grad
+The names below are loaded on first use (PEP 562), so ``import chainrule`` is instant and the
+command line can turn a Ctrl-C during start-up into one line.
+"""
 
-__version__ = "0.1.0"
-__all__ = ["ChainruleError", "Network", "Tensor", "Value", "__version__", "load", "no_grad", "save"]
+from importlib import import_module
+
+__version__ = "0.2.0"
+
+_WHERE = {
+    "ChainruleError": "chainrule.errors",
+    "ENGINES": "chainrule.models",
+    "Model": "chainrule.protocol",
+    "Network": "chainrule.network",
+    "Tensor": "chainrule.tensor",
+    "TensorNetwork": "chainrule.models",
+    "Value": "chainrule.scalar",
+    "ValueNetwork": "chainrule.models",
+    "build": "chainrule.models",
+    "load": "chainrule.models.store",
+    "no_grad": "chainrule.tensor",
+    "save": "chainrule.models.store",
+    "train": "chainrule.train",
+}
+__all__ = [*_WHERE, "__version__"]
+
+
+def __getattr__(name: str):
+    if name in _WHERE:
+        value = getattr(import_module(_WHERE[name]), name)
+        globals()[name] = value  # once found, an ordinary attribute
+        return value
+    raise AttributeError(f"module 'chainrule' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted([*globals(), *_WHERE])

@@ -20,9 +20,10 @@ which is the relative error ``|g - n| / |g|`` wherever the gradient stands clear
 and for the tiny ones says ``err <= tol`` exactly when ``|g - n| <= noise``. A group of parameters
 (``W1``, ``b1``, ...) passes when its largest ``err`` is at most ``tol``.
 
-Every engine works: ``Network``, ``TensorNetwork`` and ``ValueNetwork``; their parameters are
-named ``W1, b1, W2, ...`` here for all three, ``W^l`` of shape ``(n_l, n_{l-1})``. Each parameter
-is put back to its exact original bits after it is nudged.
+Every engine works through the Model protocol (chainrule.protocol): ``batch_cost`` is ``C``,
+``gradient`` the engine's own backward pass, parameters named ``W1, b1, W2, ...`` with ``W^l`` of
+shape ``(n_l, n_{l-1})``, nudged through ``set_parameters`` and put back to their exact original
+bits afterwards.
 """
 
 from __future__ import annotations
@@ -32,11 +33,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from chainrule.errors import InputError, InputTypeError
-from chainrule.network import Network
-from chainrule.scalar.trainable import ValueNetwork
-from chainrule.tensor.tensor import no_grad
-from chainrule.tensor.trainable import TensorNetwork
+from chainrule.errors import InputError
+from chainrule.models.registry import check_model, twin
 
 # (eps, tol) by float type: in float32 a step below ~1e-3 is lost in rounding.
 DEFAULTS = {np.dtype(np.float64): (1e-6, 1e-6), np.dtype(np.float32): (1e-3, 1e-2)}
@@ -47,12 +45,13 @@ class Float32Warning(UserWarning):
     """A gradient check in float32, where finite differences are good to about 1e-3 at best."""
 
 
-# ---------------------------------------------------------------------------------- engines
-class _Arrays:
-    """Network and TensorNetwork: each parameter is a live numpy array, nudged in place."""
+class _Parameters:
+    """A model's parameters as arrays of its own dtype; each nudge is written back to the model
+    through ``set_parameters``, so every engine is nudged the same way."""
 
-    def __init__(self, arrays: dict[str, np.ndarray]):
-        self.arrays = arrays
+    def __init__(self, model):
+        self.model = model
+        self.arrays = {name: np.array(a) for name, a in model.parameters().items()}
 
     def shapes(self):
         return {name: a.shape for name, a in self.arrays.items()}
@@ -62,89 +61,8 @@ class _Arrays:
 
     def set(self, name, index, value):
         self.arrays[name][index] = value
+        self.model.set_parameters(self.arrays)
         return float(self.arrays[name][index])  # what was actually stored (rounded to dtype)
-
-
-class _Values:
-    """ValueNetwork: each parameter is a ``Value``; ``W2[j, k]`` is neuron j's weight k."""
-
-    def __init__(self, model):
-        self.model = model
-
-    def shapes(self):
-        return {name: a.shape for name, a in self.model.parameters().items()}
-
-    def _neuron(self, name, index):
-        return self.model.layers[int(name[1:]) - 1].neurons[index[0]]
-
-    def _value(self, name, index):
-        neuron = self._neuron(name, index)
-        return neuron.w[index[1]] if name[0] == "W" else neuron.b
-
-    def get(self, name, index):
-        return self._value(name, index).data
-
-    def set(self, name, index, value):
-        self._value(name, index).data = float(value)
-        return float(value)
-
-
-def _engine(model, X, Y):
-    """``(params, cost(), gradient())`` for ``model``: the cost of the batch as a float, and its
-    gradient from the engine's own backward pass as ``{"W1": array, "b1": array, ...}``."""
-    if isinstance(model, Network):
-
-        def gradient():
-            nabla_b, nabla_w = model.backprop_batch(X, Y)  # BP1-BP4, the mean over the batch
-            return _named(nabla_w, nabla_b)
-
-        return _Arrays(model.parameters()), lambda: model.total_cost(X, Y), gradient
-
-    if isinstance(model, TensorNetwork):
-        params = dict(model.model.named_parameters())  # "0.weight", "0.bias", "1.weight", ...
-        names = {_tensor_name(name): name for name in params}  # "W1": "0.weight", ...
-
-        def cost():
-            with no_grad():
-                return float(model.loss(X, Y).item())
-
-        def gradient():
-            model.model.zero_grad()
-            model.loss(X, Y).backward()
-            grads = {ours: np.array(params[theirs].grad) for ours, theirs in names.items()}
-            model.model.zero_grad()
-            return grads
-
-        return _Arrays(_live_arrays(model)), cost, gradient
-
-    # A ValueNetwork (gradcheck admits these three engines only).
-    values = _Values(model)
-
-    def gradient():
-        leaves = [p for layer in model.layers for p in layer.parameters()]
-        for p in leaves:
-            p.grad = 0.0
-        model.loss(X, Y).backward()
-        weights = [np.array([[w.grad for w in n.w] for n in lay.neurons]) for lay in model.layers]
-        biases = [np.array([n.b.grad for n in lay.neurons]) for lay in model.layers]
-        for p in leaves:
-            p.grad = 0.0
-        return _named(weights, biases)
-
-    return values, lambda: model.loss(X, Y).data, gradient
-
-
-def _named(weights, biases) -> dict[str, np.ndarray]:
-    grads = {}
-    for l, (W, b) in enumerate(zip(weights, biases), start=1):
-        grads[f"W{l}"], grads[f"b{l}"] = np.asarray(W), np.asarray(b)
-    return grads
-
-
-def _tensor_name(name: str) -> str:
-    """``"0.weight"`` -> ``"W1"``, ``"1.bias"`` -> ``"b2"``: the book's names for Linear layers."""
-    layer, kind = name.split(".")
-    return f"{'W' if kind == 'weight' else 'b'}{int(layer) + 1}"
 
 
 # ---------------------------------------------------------------------------------- results
@@ -233,11 +151,7 @@ def gradcheck(model, X, Y, eps=None, tol=None, max_params=None, seed=0) -> Gradc
     as it is, with a :class:`Float32Warning` and looser defaults (``eps=1e-3``, ``tol=1e-2``);
     for a tight check, build the model with ``dtype=float64`` (see :func:`as_float64`).
     """
-    if not isinstance(model, (Network, TensorNetwork, ValueNetwork)):
-        raise InputTypeError(
-            "gradcheck checks a Network, TensorNetwork or ValueNetwork, not "
-            f"{type(model).__name__}."
-        )
+    check_model(model)
     dtype = np.dtype(model.dtype)
     if dtype == np.float32:
         warnings.warn(
@@ -259,8 +173,12 @@ def gradcheck(model, X, Y, eps=None, tol=None, max_params=None, seed=0) -> Gradc
             f"gradcheck needs inputs of shape (m, {model.sizes[0]}) for {model}, got {X.shape}."
         )
     Y = model.targets(Y)
-    params, cost, gradient = _engine(model, X, Y)
-    analytic = gradient()
+    params = _Parameters(model)
+    analytic = model.gradient(X, Y)
+
+    def cost():
+        return model.batch_cost(X, Y)
+
     noise = NOISE_FACTOR * np.finfo(dtype).eps / 2 * max(abs(cost()), 1.0) / eps
     floor = noise / tol
     rng = np.random.default_rng(seed)
@@ -308,32 +226,13 @@ def _difference(params, cost, name, flat_index, shape, eps) -> float:
 
 
 def as_float64(model):
-    """A float64 copy of a float32 ``Network`` or ``TensorNetwork`` (same weights), for a tight
-    check; a float64 model (or a ``ValueNetwork``, always float64) is returned as it is."""
-    if np.dtype(model.dtype) == np.float64:
-        return model
-    copy = type(model)(
-        model.sizes, model.activation.name, model.cost.name, model.init, np.float64, seed=0
-    )
-    target = _live_arrays(copy)
-    for name, array in _live_arrays(model).items():
-        target[name][...] = array
-    return copy
-
-
-def _live_arrays(model) -> dict[str, np.ndarray]:
-    """The parameter arrays of any engine named ``W1, b1, ...``: the arrays themselves for a
-    Network or TensorNetwork, copies for a ValueNetwork."""
-    if isinstance(model, TensorNetwork):
-        return {_tensor_name(n): p.data for n, p in model.model.named_parameters()}
-    return model.parameters()
+    """A float64 copy of a float32 model (same weights, any engine), for a tight check; a
+    float64 model is returned as it is."""
+    return model if np.dtype(model.dtype) == np.float64 else twin(model, dtype="float64")
 
 
 def as_network(model):
     """The same network, weights and all, as a float64 ``Network`` (for any engine)."""
-    if isinstance(model, Network) and model.dtype == np.float64:
+    if model.engine == "network" and np.dtype(model.dtype) == np.float64:
         return model
-    net = Network(model.sizes, model.activation.name, model.cost.name, "normal", np.float64)
-    for name, array in _live_arrays(model).items():
-        net.parameters()[name][...] = array
-    return net
+    return twin(model, engine="network", dtype="float64")

@@ -26,7 +26,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from chainrule import functions
-from chainrule.errors import InputError, InputTypeError
+from chainrule.check import as_network
+from chainrule.errors import InputError
+from chainrule.models.registry import check_model
 
 # What each activation's derivative is, in words of z and a = sigma(z).
 DERIVATIVES = {
@@ -174,11 +176,7 @@ def explain(net, x, y, param: str, eps: float = 1e-6) -> Explanation:
     """Write out ``dC/d(param)`` for one sample ``x`` (shape ``(n_0,)``) with label or target
     ``y`` (an int, or a vector of shape ``(n_L,)``), in a ``Network`` (any engine's model is
     turned into one with the same weights; the numbers are computed in float64)."""
-    from chainrule.check import as_network
-
-    if not hasattr(net, "sizes") or not hasattr(net, "parameters"):
-        raise InputTypeError(f"explain needs a Network (or another engine's MLP), not {net!r}.")
-    net = as_network(net)
+    net = as_network(check_model(net))
     kind, l, index = parse_param(net, param)
     j = index[0]
     name = f"{kind}{l}[{','.join(map(str, index))}]"

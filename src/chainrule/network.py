@@ -28,32 +28,35 @@ import numpy as np
 
 from chainrule import functions
 from chainrule.errors import InputError
+from chainrule.protocol import ModelBase, parameter_names
 
 INITS = ("normal", "scaled")
 DTYPES = (np.float32, np.float64)
+BACKPROP = ("matrix", "per-sample")
 
 
-def labels_of(y):
-    """Class labels from labels ``(m,)`` or from target rows ``(m, n_L)`` (the most active unit, or
-    ``y > 0.5`` for a single unit)."""
-    y = np.asarray(y)
-    if y.ndim == 2:
-        return (y[:, 0] > 0.5).astype(np.int64) if y.shape[1] == 1 else y.argmax(axis=1)
-    return y
-
-
-class Network:
-    """A feed-forward network trained by backpropagation.
+class Network(ModelBase):
+    """A feed-forward network trained by backpropagation; a ``Model`` (chainrule.protocol).
 
     ``Network(sizes, activation="sigmoid", cost="quadratic", init="normal", dtype=np.float64,
-    seed=None)``; ``sizes = [784, 30, 10]`` means 784 inputs, a hidden layer of 30, 10 outputs.
+    seed=None, form="matrix")``; ``sizes = [784, 30, 10]`` means 784 inputs, a hidden layer
+    of 30, 10 outputs.
 
     * ``activation``: any entry of ``chainrule.functions`` (sigmoid, tanh, relu, ...), used by
       every layer; with ``cost="log_likelihood"`` the output layer is a softmax instead.
     * ``cost``: ``quadratic`` ``C = ||a - y||^2 / 2``, ``cross_entropy``, or ``log_likelihood``.
     * ``init``: ``normal`` draws weights and biases from N(0, 1) (the book's first network);
       ``scaled`` draws weights from N(0, 1/n_in) so that ``z`` starts small (chapter 3).
+    * ``form``: the form of backprop, ``matrix`` (one pass over the mini-batch) or
+      ``per-sample`` (the book's loop over the samples of a mini-batch); the same gradient, at
+      different speeds (``chainrule train --backprop``).
+
+    The methods named as in the book (``update(X, Y, eta, lmbda, n)``, ``backprop``,
+    ``feedforward``) keep the book's ``eta`` and ``lmbda``; the protocol's ``step(X, Y, lr, l2,
+    n)`` is the same update under the names the rest of chainrule uses.
     """
+
+    engine = "network"
 
     def __init__(
         self,
@@ -63,6 +66,7 @@ class Network:
         init="normal",
         dtype=np.float64,
         seed=None,
+        form="matrix",
     ):
         sizes = list(sizes)
         if len(sizes) < 2 or not all(isinstance(n, (int, np.integer)) and n > 0 for n in sizes):
@@ -74,6 +78,9 @@ class Network:
             raise InputError(f"unknown init {init!r}: choose one of {', '.join(INITS)}.")
         if np.dtype(dtype) not in [np.dtype(d) for d in DTYPES]:
             raise InputError(f"dtype must be float32 or float64, got {np.dtype(dtype).name}.")
+        if form not in BACKPROP:
+            raise InputError(f"unknown backprop form {form!r}: choose matrix or per-sample.")
+        self.form = form
         self.sizes = [int(n) for n in sizes]
         self.activation = functions.activation(activation)
         self.cost = functions.cost(cost)
@@ -191,7 +198,7 @@ class Network:
             ones = self._ones_cache[m] = np.ones(m, dtype=self.dtype)
         return ones
 
-    def gradient(self, X, Y, form: str = "matrix"):
+    def mean_gradient(self, X, Y, form: str = "matrix"):
         """The mini-batch's mean gradient ``(nabla_b, nabla_w)``, by either form of backprop:
         ``"matrix"`` (one pass over the batch) or ``"per-sample"`` (``backprop`` on each row,
         then the average: the book's ``update_mini_batch``)."""
@@ -209,16 +216,18 @@ class Network:
         m = len(X)
         return [nb / m for nb in nabla_b], [nw / m for nw in nabla_w]
 
-    def update(self, X, Y, eta: float, lmbda: float = 0.0, n: int | None = None, form="matrix"):
+    def update(self, X, Y, eta: float, lmbda: float = 0.0, n: int | None = None, form=None):
         """One step of gradient descent on the mini-batch ``(X, Y)``, in place:
 
             W -> (1 - eta * lmbda / n) W - eta * dC/dW,      b -> b - eta * dC/db
 
-        (L2 regularization shrinks the weights, not the biases; ``n`` is the training-set size.)"""
+        (L2 regularization shrinks the weights, not the biases; ``n`` is the training-set size;
+        ``form`` overrides the network's own ``form`` for this step.)"""
+        form = form or self.form
         if form == "matrix":
             nabla_b, nabla_w = self._backprop_batch(X, Y, scale=eta / len(X))  # eta folded in
         else:
-            nabla_b, nabla_w = self.gradient(X, Y, form)
+            nabla_b, nabla_w = self.mean_gradient(X, Y, form)
             nabla_b = [eta * nb for nb in nabla_b]
             nabla_w = [eta * nw for nw in nabla_w]
         decay = 1.0 - eta * lmbda / (n or len(X))
@@ -228,50 +237,40 @@ class Network:
             W -= nw
             b -= nb
 
-    # ------------------------------------------------------------------------------ measuring
-    def targets(self, y):
-        """Labels ``(m,)`` as the output layer's targets ``(m, n_L)``: one-hot rows, or for one
-        output unit the label itself (0 or 1). Targets already shaped ``(m, n_L)`` pass through."""
-        y = np.asarray(y)
-        n_out = self.sizes[-1]
-        if y.ndim == 2:
-            return y.astype(self.dtype, copy=False)
-        if n_out == 1:
-            return y.astype(self.dtype)[:, None]
-        Y = np.zeros((len(y), n_out), dtype=self.dtype)
-        Y[np.arange(len(y)), y] = 1
-        return Y
+    # ------------------------------------------------------------------------------ the protocol
+    def step(self, X, Y, lr: float, l2: float = 0.0, n: int | None = None) -> None:
+        """The protocol's update: :meth:`update` with ``eta = lr`` and ``lmbda = l2``."""
+        self.update(X, Y, lr, l2, n)
 
-    def predict(self, X):
-        """Class labels: the most active output unit, or ``a > 0.5`` for a single output unit."""
-        a = self.feedforward(np.atleast_2d(X))
-        return (a[:, 0] > 0.5).astype(np.int64) if a.shape[1] == 1 else a.argmax(axis=1)
+    def outputs(self, X):
+        """The output activations ``a^L``, ``(m, n_L)`` (the protocol's name for feedforward)."""
+        return self.feedforward(X)
+
+    def batch_cost(self, X, Y) -> float:
+        """``C = (1/m) sum_x C_x``, each ``C_x`` summed over the output units (float64 sum)."""
+        a = self.feedforward(X)
+        return float(np.sum(self.cost.fn(a, Y), dtype=np.float64)) / len(X)
 
     def total_cost(self, X, Y, lmbda: float = 0.0, n: int | None = None) -> float:
-        """``C = (1/m) sum_x C_x + (lmbda / 2n) sum_w w^2``, the cost summed over output units."""
-        a = self.feedforward(X)
-        cost = float(np.sum(self.cost.fn(a, Y), dtype=np.float64)) / len(X)
-        if lmbda:
-            squares = sum(float(np.sum(W.astype(np.float64) ** 2)) for W in self.weights)
-            cost += 0.5 * lmbda / (n or len(X)) * squares
-        return cost
+        """The book's ``total_cost``: ``C + (lmbda / 2n) sum_w w^2``."""
+        return self.batch_cost(X, Y) + self.l2_penalty(lmbda, n or len(X))
 
-    def evaluate(self, X, y, lmbda: float = 0.0, n: int | None = None):
-        """``(cost, accuracy)`` on labelled data; accuracy is the fraction classified correctly."""
-        cost = self.total_cost(X, self.targets(y), lmbda, n)
-        accuracy = float(np.mean(self.predict(X) == labels_of(y)))
-        return cost, accuracy
-
-    def grad_norms(self, X, Y) -> list[float]:
-        """``||dC/dW^l||`` for each layer (Frobenius norm), on the samples given: how fast each
-        layer learns (in a deep sigmoid net the earlier layers learn far slower)."""
-        _, nabla_w = self._backprop_batch(X, Y)
-        return [float(np.linalg.norm(nw)) for nw in nabla_w]
+    def gradient(self, X, Y) -> dict[str, np.ndarray]:
+        """The mean gradient of ``batch_cost(X, Y)`` by BP1-BP4 in matrix form, named
+        ``W1, b1, ...`` (``mean_gradient`` gives it as the book's ``(nabla_b, nabla_w)``)."""
+        nabla_b, nabla_w = self.backprop_batch(X, Y)
+        return dict(zip(parameter_names(len(nabla_w)), _interleave(nabla_w, nabla_b)))
 
     def parameters(self) -> dict[str, np.ndarray]:
-        """The weights and biases by name: ``W1, b1, W2, b2, ...`` (layer 1 is the first hidden)."""
-        params = {}
-        for l, (W, b) in enumerate(zip(self.weights, self.biases), start=1):
-            params[f"W{l}"] = W
-            params[f"b{l}"] = b
-        return params
+        """The weights and biases by name: ``W1, b1, W2, b2, ...`` (the arrays themselves)."""
+        return dict(zip(parameter_names(len(self.weights)), _interleave(self.weights, self.biases)))
+
+    def set_parameters(self, arrays) -> None:
+        """Copy ``W1, b1, ...`` into the network's own arrays (converted to its dtype)."""
+        for name, array in self.parameters().items():
+            array[...] = arrays[name]
+
+
+def _interleave(weights, biases) -> list:
+    """``[W1, b1, W2, b2, ...]`` from the two lists."""
+    return [a for pair in zip(weights, biases) for a in pair]

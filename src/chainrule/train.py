@@ -4,15 +4,10 @@ Batch, mini-batch and stochastic gradient descent are the same loop with a diffe
 ``batch_size=None`` uses all ``n`` samples per step (batch), ``m`` uses ``m`` (mini-batch), ``1``
 uses one (stochastic). Each epoch visits every training sample once, in a fresh random order.
 
-The loop asks little of a model (the "engine" protocol), so every engine trains through it:
-
-* ``model.targets(y)``: labels ``(n,)`` as the targets the cost compares with, ``(n, n_out)``;
-* ``model.update(X, Y, eta, lmbda, n, form)``: one gradient step on a mini-batch, in place;
-* ``model.evaluate(X, y, lmbda, n)``: ``(cost, accuracy)``;
-* ``model.grad_norms(X, Y)``: the gradient's norm per layer.
-
-Only ``update`` runs on the hot path; everything else happens between epochs, outside the
-``epoch_seconds`` that the history records.
+The loop talks to a model only through the Model protocol (chainrule.protocol), so every engine
+trains through it: ``targets``, ``step(X, Y, lr, l2, n)`` (the hot path), ``evaluate`` and
+``grad_norms`` (between epochs, outside the ``epoch_seconds`` that the history records) and
+``parameters`` (to catch divergence).
 """
 
 from __future__ import annotations
@@ -79,6 +74,16 @@ class History:
     def to_dict(self) -> dict:
         return {"settings": self.settings, "epochs": [asdict(e) for e in self.epochs]}
 
+    @classmethod
+    def from_dict(cls, saved: dict) -> History:
+        """The inverse of ``to_dict`` (a diverged epoch's cost, JSON null, becomes NaN)."""
+        nan = float("nan")
+        epochs = [
+            Epoch(**{k: (nan if v is None and k == "cost" else v) for k, v in e.items()})
+            for e in saved["epochs"]
+        ]
+        return cls(dict(saved["settings"]), epochs)
+
 
 def check_data(model, X, y, what: str = "training data") -> None:
     """One sentence for each way data can fail to fit ``model``: width, labels, NaN, emptiness."""
@@ -137,7 +142,6 @@ def train(
     l2: float = 0.0,
     test=None,
     seed: int | None = 0,
-    backprop: str = "matrix",
     callbacks=(),
     progress=None,
     checkpoint=None,
@@ -183,7 +187,6 @@ def train(
         "lr": lr,
         "l2": l2,
         "seed": seed,
-        "backprop": backprop,
         "samples": n,
     }
     position, history = resume if resume is not None else (Position(), History(settings))
@@ -196,7 +199,6 @@ def train(
         batch_size,
         lr,
         l2,
-        backprop,
         progress,
         checkpoint,
         stop,
@@ -236,7 +238,6 @@ class _Run:
     batch_size: int
     lr: float
     l2: float
-    backprop: str
     progress: object
     checkpoint: object
     stop: object
@@ -256,9 +257,7 @@ class _Run:
         for k in range(position.batch, n_batches):
             batch = order[k * size : (k + 1) * size]
             # .take(rows, axis=0) gathers the same rows as X[batch], with less indexing overhead
-            model.update(
-                X.take(batch, axis=0), Y.take(batch, axis=0), self.lr, self.l2, n, self.backprop
-            )
+            model.step(X.take(batch, axis=0), Y.take(batch, axis=0), self.lr, self.l2, n)
             done = k + 1
             if done % every == 0 or done == n_batches:
                 if self.progress is not None:

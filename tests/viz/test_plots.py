@@ -8,13 +8,15 @@ import numpy as np
 import pytest
 from image_files import png_size
 
+from chainrule import experiments
 from chainrule.data import digits
 from chainrule.errors import InputError
+from chainrule.experiments import compare_descent, learning_rate_sweep
 from chainrule.network import Network
 from chainrule.train import train
 from chainrule.viz import plots, sweeps
 from chainrule.viz.plots import plot_grad_norms, plot_misclassified, plot_weights
-from chainrule.viz.sweeps import compare_descent, learning_rate_sweep, plot_descent, plot_sweep
+from chainrule.viz.sweeps import plot_descent, plot_sweep
 
 
 @pytest.fixture(scope="module")
@@ -111,7 +113,7 @@ def test_the_sweep_reports_and_draws_the_diverging_rate(data, tmp_path, monkeypa
 
 def test_a_run_that_blows_up_while_finite_counts_as_diverged(monkeypatch, data):
     X, y, _, _ = data
-    monkeypatch.setattr(sweeps, "BLOW_UP", 0.5)  # any cost above half the start "blows up"
+    monkeypatch.setattr(experiments, "BLOW_UP", 0.5)  # any cost above half the start "blows up"
     sweep = learning_rate_sweep(lambda: Network([64, 8, 10], seed=2), X, y, [1e-6], epochs=2)
     assert sweep.diverged == {1e-6: 1} and len(sweep.costs[1e-6]) == 2
 

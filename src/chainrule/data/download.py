@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from chainrule.errors import DownloadError
-from chainrule.io import _UMASK
+from chainrule.files import _UMASK
 
 __all__ = ["MIRRORS", "MNIST_FILES", "fetch", "fetch_mnist"]
 

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from chainrule.errors import InputError
-from chainrule.io import atomic_write
+from chainrule.files import atomic_write
 from chainrule.scalar.engine import Value, topological_order
 from chainrule.viz.plots import plt
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import graphviz
 
 from chainrule.errors import InputError
-from chainrule.io import atomic_write
+from chainrule.files import atomic_write
 from chainrule.scalar.engine import Value, topological_order
 
 FORMATS = ("svg", "png")

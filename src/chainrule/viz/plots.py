@@ -17,7 +17,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
 from chainrule.errors import InputError
-from chainrule.io import atomic_write
+from chainrule.files import atomic_write
 
 
 def save_figure(fig, path: str | Path, dpi: int = 100) -> Path:

@@ -1,6 +1,6 @@
-"""The scalar engine speaking the training loop's protocol (see train.py), so that
-``chainrule train xor --engine value`` trains a network of Values through the same loop as the
-array engines: one graph per mini-batch, one node per scalar operation.
+"""The scalar engine as a ``Model`` (see chainrule.protocol), so that ``chainrule train xor
+--engine value`` trains a network of Values through the same loop as the array engines: one graph
+per mini-batch, one node per scalar operation.
 
 The network starts from the same weights as ``Network(sizes, ..., seed=seed)`` (each neuron j of
 layer l holds row j of W^l and b^l_j), so the three engines can be run side by side and compared
@@ -16,13 +16,16 @@ import numpy as np
 
 from chainrule import functions
 from chainrule.errors import InputError
-from chainrule.network import Network, labels_of
+from chainrule.network import Network
+from chainrule.protocol import ModelBase
 from chainrule.scalar.engine import Value, collector_paused
 from chainrule.scalar.nn import Layer
 
 
-class ValueNetwork:
+class ValueNetwork(ModelBase):
     """``ValueNetwork(sizes, activation="sigmoid", cost="quadratic", init="normal", seed=None)``."""
+
+    engine = "value"
 
     def __init__(
         self,
@@ -51,8 +54,6 @@ class ValueNetwork:
     def __repr__(self):
         return f"ValueNetwork({self.sizes}, activation={self.activation.name!r}, cost='quadratic')"
 
-    targets = Network.targets
-
     def _outputs(self, x):
         a = [Value(float(v)) for v in x]
         for layer in self.layers:
@@ -67,16 +68,52 @@ class ValueNetwork:
             total = total + sum(self.cost.fn(a, float(t)) for a, t in zip(self._outputs(x), y))
         return total * (1.0 / len(X))
 
-    def _weights(self, layer):
-        return [w for n in layer.neurons for w in n.w]
+    def _leaves(self):
+        return [p for layer in self.layers for p in layer.parameters()]
 
-    def parameters(self):
-        """``W1, b1, ...`` as arrays, like ``Network.parameters``."""
-        params = {}
+    def _backward(self, X, Y) -> None:
+        """Zero every parameter's grad, then backpropagate the batch's cost into them."""
+        for p in self._leaves():
+            p.grad = 0.0
+        self.loss(X, Y).backward()
+
+    def outputs(self, X):
+        with collector_paused():  # a Value graph has no cycles (see collector_paused)
+            return np.array([[v.data for v in self._outputs(x)] for x in np.atleast_2d(X)])
+
+    def batch_cost(self, X, Y) -> float:
+        with collector_paused():
+            return self.loss(X, Y).data
+
+    def gradient(self, X, Y) -> dict[str, np.ndarray]:
+        with collector_paused():
+            self._backward(X, Y)
+            grads = self._arrays(lambda v: v.grad)
+            for p in self._leaves():
+                p.grad = 0.0
+        return grads
+
+    def step(self, X, Y, lr, l2=0.0, n=None):
+        """One SGD step: ``w <- (1 - lr l2 / n) w - lr dC/dw``, ``b <- b - lr dC/db``."""
+        decay = 1.0 - lr * l2 / (n or len(X))
+        with collector_paused():
+            self._backward(X, Y)
+            for layer in self.layers:
+                for neuron in layer.neurons:
+                    for w in neuron.w:
+                        w.data = decay * w.data - lr * w.grad
+                    neuron.b.data -= lr * neuron.b.grad
+
+    def _arrays(self, read) -> dict[str, np.ndarray]:
+        arrays = {}
         for l, layer in enumerate(self.layers, start=1):
-            params[f"W{l}"] = np.array([[w.data for w in n.w] for n in layer.neurons])
-            params[f"b{l}"] = np.array([n.b.data for n in layer.neurons])
-        return params
+            arrays[f"W{l}"] = np.array([[read(w) for w in n.w] for n in layer.neurons])
+            arrays[f"b{l}"] = np.array([read(n.b) for n in layer.neurons])
+        return arrays
+
+    def parameters(self) -> dict[str, np.ndarray]:
+        """``W1, b1, ...`` as arrays (copies: the numbers live in the Values)."""
+        return self._arrays(lambda v: v.data)
 
     def set_parameters(self, arrays) -> None:
         """Copy ``W1, b1, ...`` arrays into the Values (the inverse of ``parameters``)."""
@@ -86,43 +123,3 @@ class ValueNetwork:
                 for k, w in enumerate(neuron.w):
                     w.data = float(W[j, k])
                 neuron.b.data = float(b[j])
-
-    def update(self, X, Y, eta, lmbda=0.0, n=None, form="matrix"):
-        """One SGD step: ``w <- (1 - eta lmbda / n) w - eta dC/dw`` (the book's rule)."""
-        decay = 1.0 - eta * lmbda / (n or len(X))
-        with collector_paused():  # a Value graph has no cycles (see collector_paused)
-            params = [p for layer in self.layers for p in layer.parameters()]
-            for p in params:
-                p.grad = 0.0
-            self.loss(X, Y).backward()
-            for layer in self.layers:
-                weights = set(map(id, self._weights(layer)))
-                for p in layer.parameters():
-                    shrink = decay if id(p) in weights else 1.0
-                    p.data = shrink * p.data - eta * p.grad
-
-    def predict(self, X):
-        a = np.array([[v.data for v in self._outputs(x)] for x in np.atleast_2d(X)])
-        return (a[:, 0] > 0.5).astype(np.int64) if a.shape[1] == 1 else a.argmax(axis=1)
-
-    def evaluate(self, X, y, lmbda=0.0, n=None):
-        with collector_paused():
-            cost = self.loss(X, self.targets(y)).data
-        if lmbda:
-            squares = sum(w.data**2 for layer in self.layers for w in self._weights(layer))
-            cost += 0.5 * lmbda / (n or len(X)) * squares
-        return cost, float(np.mean(self.predict(X) == labels_of(y)))
-
-    def grad_norms(self, X, Y):
-        with collector_paused():
-            params = [p for layer in self.layers for p in layer.parameters()]
-            for p in params:
-                p.grad = 0.0
-            self.loss(X, Y).backward()
-            norms = [
-                float(np.sqrt(sum(w.grad**2 for w in self._weights(layer))))
-                for layer in self.layers
-            ]
-            for p in params:
-                p.grad = 0.0
-        return norms

@@ -1,24 +1,18 @@
 """`chainrule check | explain | plot | graph`, through a parser built the way the main command
 builds its own (subparsers plus a --debug parent), as a user types them."""
 
-import argparse
-
 import pytest
 from image_files import gif_size, png_size
 
 from chainrule.cli import main as chainrule_main
-from chainrule.cli_tools import add_commands
+from chainrule.cli.app import build_parser
 from chainrule.errors import InputError
 from chainrule.network import Network
 
 
 def run(*argv):
-    parser = argparse.ArgumentParser(prog="chainrule")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS)
-    add_commands(commands, common)
-    args = parser.parse_args([str(a) for a in argv])
+    """Run a command as the real parser parses it, errors raised (not turned into exit 2)."""
+    args = build_parser().parse_args([str(a) for a in argv])
     return args.run(args)
 
 
@@ -49,7 +43,7 @@ def test_check_a_trained_run_in_float64_and_in_float32(run_dir, capsys):
     assert run("check", run_dir, "--max-params", "50") == 0
     out = capsys.readouterr().out
     assert "Network([64, 30, 10]" in out and "dtype=float64" in out and "50/1920" in out
-    assert run("check", run_dir, "--dtype", "float32", "--max-params", "20") == 0
+    assert run("check", run_dir, "--float32", "--max-params", "20") == 0
     captured = capsys.readouterr()
     assert "central differences in float32" in captured.out
     assert captured.err.startswith("warning: float32 finite differences are only good to ~1e-3")
@@ -115,7 +109,7 @@ def test_plots_from_fresh_runs(capsys, tmp_path):
     small = ["--train-samples", "300", "--epochs", "2"]
     assert run("plot", "sweep", *small, "--rates", "0.3", "3", "--out", tmp_path / "s.png") == 0
     out = capsys.readouterr().out
-    assert "eta = 3        diverged in epoch 1" in out and "diverged: 3\n" in out
+    assert "lr = 3        diverged in epoch 1" in out and "diverged: 3\n" in out
     assert png_size(tmp_path / "s.png") == (800, 500)
     assert run("plot", "gradnorms", *small, "--out", tmp_path / "g.png") == 0
     assert "the first layer's gradient is" in capsys.readouterr().out
@@ -148,10 +142,5 @@ def test_every_command_takes_out_and_debug():
         *(["plot", kind, "--out", "x", "--debug"] for kind in ("sweep", "descent", "gradnorms")),
         *(["plot", kind, "RUN", "--out", "x"] for kind in ("history", "weights", "misclassified")),
     ):
-        parser = argparse.ArgumentParser()
-        commands = parser.add_subparsers(dest="command", required=True)
-        common = argparse.ArgumentParser(add_help=False)
-        common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS)
-        add_commands(commands, common)
-        args = parser.parse_args(argv)
+        args = build_parser().parse_args(argv)
         assert args.out == "x" and callable(args.run)
