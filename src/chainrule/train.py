@@ -22,6 +22,7 @@ import numpy as np
 from chainrule.errors import ChainruleError, InputError
 
 NORM_SAMPLES = 1000  # gradient norms per layer are measured on this many training samples
+MAX_WEIGHT = 1e12  # a weight this large means training diverged (see finite)
 
 
 class TrainingDiverged(ChainruleError):
@@ -215,15 +216,22 @@ def train(
                 f"training diverged in epoch {record.epoch} with learning rate {lr}: the cost "
                 f"became {record.cost}; try a smaller learning rate (e.g. --lr {lr / 10:g})."
             )
-        position = Position(record.epoch + 1)
+        # The next epoch starts from the generator as this one left it: a checkpoint written now
+        # must carry that state, or a resume would draw this epoch's shuffle again.
+        position = Position(record.epoch + 1, rng_state=run.rng.bit_generator.state)
         if checkpoint is not None and checkpoint.every:
             checkpoint.save(position, history)
     return history
 
 
 def finite(model) -> bool:
-    """True while every parameter is finite (a sum is NaN or inf as soon as one entry is)."""
-    return all(math.isfinite(float(np.sum(p))) for p in model.parameters().values())
+    """True while every parameter is finite and below ``MAX_WEIGHT`` in size. (Engines whose
+    cost saturates, a clipped cross-entropy say, can keep a finite cost while the weights run
+    off to 1e29; no network that learns has a weight that large, so all engines stop alike.)"""
+    return all(
+        np.isfinite(big := float(np.max(np.abs(p), initial=0.0))) and big < MAX_WEIGHT
+        for p in model.parameters().values()
+    )
 
 
 @dataclass
@@ -265,8 +273,9 @@ class _Run:
                 if not finite(model):
                     raise TrainingDiverged(
                         f"training diverged at step {done} of epoch {position.epoch} with "
-                        f"learning rate {self.lr}: the weights became NaN or infinite; try a "
-                        f"smaller learning rate (e.g. --lr {self.lr / 10:g})."
+                        f"learning rate {self.lr}: the weights became NaN, infinite or larger "
+                        f"than {MAX_WEIGHT:g}; try a smaller learning rate (e.g. --lr "
+                        f"{self.lr / 10:g})."
                     )
             stopping = self.stop is not None and self.stop()
             if (save_every and done % save_every == 0 and done < n_batches) or stopping:
