@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import argparse
 import functools
+import importlib
+import inspect
 from pathlib import Path
 
 import mkdocs_gen_files
@@ -34,6 +36,23 @@ def modules() -> list[tuple[tuple[str, ...], bool]]:
         if not any(part.startswith("_") for part in parts):
             found.append((parts, package))
     return found
+
+
+def package_page(name: str) -> str:
+    """A package's docstring, then what it exports, each linked to the page that defines it
+    (rendering them here again would document every class twice)."""
+    lines = [f"::: {name}", "    options:", "      members: false", "", "Exported here:", ""]
+    package = importlib.import_module(name)
+    for export in getattr(package, "__all__", []):
+        obj = getattr(package, export)
+        where = getattr(obj, "__module__", None)
+        if inspect.ismodule(obj):
+            lines.append(f"- [`{export}`][{obj.__name__}]")
+        elif where and hasattr(obj, "__qualname__"):
+            lines.append(f"- [`{export}`][{where}.{obj.__qualname__}]")
+        else:  # a constant: its value is on the package's page above
+            lines.append(f"- `{export}`")
+    return "\n".join(lines) + "\n"
 
 
 def subcommands(parser: argparse.ArgumentParser, prefix: str):
@@ -74,7 +93,7 @@ def main() -> None:
         doc = Path(*parts, "index.md") if package else Path(*parts).with_suffix(".md")
         nav[parts] = doc.as_posix()
         with mkdocs_gen_files.open(Path("reference", doc), "w") as page:
-            page.write(f"::: {'.'.join(parts)}\n")
+            page.write(package_page(".".join(parts)) if package else f"::: {'.'.join(parts)}\n")
     with mkdocs_gen_files.open("reference/SUMMARY.md", "w") as summary:
         summary.writelines(nav.build_literate_nav())
 

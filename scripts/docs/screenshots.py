@@ -62,8 +62,12 @@ def photograph(site: Path, out: Path) -> list[Path]:
 
             page.goto(f"{base}/reference/chainrule/network.html")
             page.wait_for_selector(".katex")  # the equations have been typeset
-            page.get_by_text("The four equations").first.evaluate("e => e.scrollIntoView()")
-            page.evaluate("window.scrollBy(0, -110)")  # below the fixed header, a line above
+            # One scroll down (scrolling back up would call up the "back to top" button) to
+            # the page's title, just below the fixed header, and all of both tables below it.
+            page.set_viewport_size({"width": VIEWPORT["width"], "height": 1060})
+            page.locator("h1").first.evaluate(
+                "e => window.scrollTo(0, e.getBoundingClientRect().top + window.scrollY - 64)"
+            )
             written.append(out / "site-network.png")
             page.screenshot(path=written[-1])
             browser.close()
