@@ -26,6 +26,7 @@ import griffe  # the docs extra: pip install ".[test,docs]"
 import pytest
 
 from chainrule.cli import build_parser
+from chainrule.viz.graph import has_dot
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
@@ -219,3 +220,41 @@ def test_the_home_page_shows_the_readme_commands():
         fenced_after(readme, "<!-- main-command -->"),
         fenced_after(readme, "<!-- test-command -->"),
     ]
+
+
+def load_example_runner():
+    spec = importlib.util.spec_from_file_location("run_tour", ROOT / "examples" / "run_tour.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+TOUR = DOCS / "tour"
+# Examples whose shown output is not compared with a fresh run: 10, 13 and 16 print timings;
+# 07, 14 and 15 take seconds each (tests/test_tour.py checks their claims); 01 prints where its
+# picture went, which depends on Graphviz being installed.
+NOT_RERUN = {"07_learning_rate", "10_matrix_pass", "13_descent_kinds", "14_xor", "15_digits"}
+NOT_RERUN |= {"16_parallelism"} | (set() if has_dot() else {"01_graph"})
+
+
+def test_the_tour_page_shows_each_examples_output():
+    page = (TOUR / "README.md").read_text()
+    examples = load_example_runner().examples()
+    assert len(examples) == 16
+    for path in examples:
+        shown = (TOUR / f"{path.stem}.txt").read_text()
+        assert f"```\n{shown.rstrip()}\n```" in page, path.stem
+
+
+@pytest.mark.parametrize(
+    "name",
+    sorted({p.stem for p in (ROOT / "examples" / "tour").glob("[0-9][0-9]_*.py")} - NOT_RERUN),
+)
+def test_the_tour_output_shown_is_a_fresh_runs(name, tmp_path):
+    runner = load_example_runner()
+    with warnings.catch_warnings():
+        warnings.simplefilter("default")
+        text, _, _ = runner.run(ROOT / "examples" / "tour" / f"{name}.py", tmp_path)
+    assert text == (TOUR / f"{name}.txt").read_text(), (
+        f"docs/tour/{name}.txt is stale: run python examples/run_tour.py"
+    )
