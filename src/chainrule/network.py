@@ -1,4 +1,4 @@
-"""The explicit-backprop network: the four equations of backpropagation, written out as code.
+r"""The explicit-backprop network: the four equations of backpropagation, written out as code.
 
 Notation is the book's (Nielsen, *Neural Networks and Deep Learning*, ch. 2), with one change
 that numpy and PyTorch share: **samples are rows**.
@@ -9,14 +9,23 @@ that numpy and PyTorch share: **samples are rows**.
 * One sample (vectors): ``z^l = W^l a^{l-1} + b^l`` and ``a^l = sigma(z^l)``.
 * A mini-batch of ``m`` samples (rows): ``Z^l = A^{l-1} (W^l)^T + b^l``, shape ``(m, n_l)``.
 
-The four equations, for one sample and for the whole mini-batch at once::
+The four equations (``(.)``, written $\odot$, is the elementwise product), for one sample:
 
-         one sample                                  a mini-batch (rows)
-    BP1  delta^L = grad_a C (.) sigma'(z^L)           Delta^L = grad_A C (.) sigma'(Z^L)
-    BP2  delta^l = ((W^{l+1})^T delta^{l+1})          Delta^l = (Delta^{l+1} W^{l+1})
-                   (.) sigma'(z^l)                              (.) sigma'(Z^l)
-    BP3  dC/db^l = delta^l                            sum of the rows of Delta^l
-    BP4  dC/dW^l = delta^l (a^{l-1})^T  (outer)       (Delta^l)^T A^{l-1}
+|     | one sample |
+| --- | --- |
+| BP1 | $\delta^L = \nabla_a C \odot \sigma'(z^L)$ |
+| BP2 | $\delta^l = ((W^{l+1})^T \delta^{l+1}) \odot \sigma'(z^l)$ |
+| BP3 | $\partial C / \partial b^l = \delta^l$ |
+| BP4 | $\partial C / \partial W^l = \delta^l (a^{l-1})^T$ (an outer product) |
+
+and for the whole mini-batch at once, one sample per row of $A$, $Z$ and $\Delta$:
+
+|     | a mini-batch (rows) |
+| --- | --- |
+| BP1 | $\Delta^L = \nabla_A C \odot \sigma'(Z^L)$ |
+| BP2 | $\Delta^l = (\Delta^{l+1} W^{l+1}) \odot \sigma'(Z^l)$ |
+| BP3 | $\partial C / \partial b^l$ = the sum of the rows of $\Delta^l$ |
+| BP4 | $\partial C / \partial W^l = (\Delta^l)^T A^{l-1}$ |
 
 In the matrix form each layer costs one matrix product forward and two backward for the whole
 batch, and BP4's product sums the per-sample outer products for free.
