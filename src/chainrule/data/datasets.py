@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from sklearn.datasets import load_digits, make_moons
+from sklearn.model_selection import train_test_split
 
 from chainrule.data.download import MNIST_FILES, fetch_mnist
 from chainrule.data.idx import read_idx
@@ -99,8 +101,6 @@ def xor(*, dtype=np.float32) -> Dataset:
 
 def moons(n_samples: int = 1000, noise: float = 0.1, seed: int = 0, *, dtype=np.float32):
     """Two interleaved half circles (``make_moons``), split 80/20, stratified, by ``seed``."""
-    from sklearn.datasets import make_moons
-    from sklearn.model_selection import train_test_split
 
     if isinstance(n_samples, bool) or not isinstance(n_samples, int) or n_samples < 10:
         raise InputError(f"moons needs an integer n_samples >= 10, not {n_samples!r}.")
@@ -113,8 +113,6 @@ def moons(n_samples: int = 1000, noise: float = 0.1, seed: int = 0, *, dtype=np.
 
 def digits(*, dtype=np.float32) -> Dataset:
     """scikit-learn's 8x8 digits (1797 images, bundled), pixels / 16, a fixed stratified split."""
-    from sklearn.datasets import load_digits
-    from sklearn.model_selection import train_test_split
 
     X, y = load_digits(return_X_y=True)
     parts = train_test_split(X / 16.0, y, test_size=0.25, random_state=0, stratify=y)

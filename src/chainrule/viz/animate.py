@@ -20,11 +20,14 @@ import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
+import graphviz
 import numpy as np
+from PIL import Image
 
 from chainrule.errors import InputError
 from chainrule.files import atomic_write
 from chainrule.scalar.engine import Value, topological_order
+from chainrule.viz.graph import has_dot
 from chainrule.viz.plots import plt
 
 MAX_NODES = 40  # beyond this the frames are unreadable: animate a smaller part of the graph
@@ -215,7 +218,6 @@ def _wrap(text: str, width: int) -> str:
 def save_gif(root: Value, path: str | Path, seconds_per_frame: float = 1.2, size=(10, 6)) -> Path:
     """The backward pass of ``root`` as an animated GIF of ``size`` inches at 100 dpi (1000x600
     pixels by default): the forward-only frame, one frame per node, the finished graph; looping."""
-    from PIL import Image
 
     order, frames = backward_frames(root)
     images = []
@@ -246,7 +248,6 @@ def _svg_matplotlib(order, frame, size) -> str:
 
 
 def _svg_graphviz(order, frame) -> str:
-    import graphviz
 
     index = {id(v): i for i, v in enumerate(order)}
     dot = graphviz.Digraph(graph_attr={"rankdir": "LR"}, node_attr={"fontname": "Helvetica"})
@@ -292,7 +293,6 @@ def save_html(root: Value, path: str | Path, use_dot: bool | None = None, size=(
     """One self-contained HTML page (no network, no files beside it) with every frame as inline
     SVG, a caption per frame, Previous / Play / Next buttons and a slider. ``use_dot=None``
     draws with Graphviz where its ``dot`` program is installed, else with matplotlib."""
-    from chainrule.viz.graph import has_dot
 
     if use_dot is None:
         use_dot = has_dot()
