@@ -18,9 +18,8 @@ from chainrule import functions
 from chainrule.data import DATASETS
 from chainrule.data import load as load_dataset
 from chainrule.errors import InputError
-from chainrule.models.registry import ENGINES, build
+from chainrule.models.registry import ENGINES, INITS, build
 from chainrule.models.store import load
-from chainrule.network import INITS
 from chainrule.runs import HISTORY, MODEL, read_history
 
 DTYPES = ("float32", "float64")

@@ -28,8 +28,8 @@ from chainrule.data import load as load_dataset
 from chainrule.errors import InputError
 from chainrule.files import RunLock, remove_stale_temporaries
 from chainrule.functions import ACTIVATIONS, COSTS
-from chainrule.models.registry import ENGINES
-from chainrule.network import BACKPROP, INITS
+from chainrule.models.registry import ENGINES, INITS
+from chainrule.network import BACKPROP
 from chainrule.runs import Checkpoint, build_model, finish, load_checkpoint
 from chainrule.stopping import stop_signals
 from chainrule.train import TrainingDiverged, TrainingInterrupted, train
@@ -235,7 +235,11 @@ def add_parser(commands, common) -> None:
     tr.add_argument("--layers", type=positive_int, nargs="+", help="layer sizes, e.g. 784 30 10")
     tr.add_argument("--activation", choices=sorted(ACTIVATIONS), help="hidden-layer activation")
     tr.add_argument("--cost", choices=sorted(COSTS), help="log_likelihood: a softmax output")
-    tr.add_argument("--init", choices=INITS, help="normal: N(0,1); scaled: N(0,1/n_in)")
+    tr.add_argument(
+        "--init",
+        choices=INITS,
+        help="normal: N(0,1); scaled: N(0,1/n_in); xavier, he: tensor engine",
+    )
     tr.add_argument("--epochs", type=positive_int)
     tr.add_argument(
         "--batch-size", type=natural_int, help="mini-batch size; 1 = stochastic, 0 = full batch"

@@ -14,14 +14,19 @@ import numpy as np
 from chainrule.errors import InputError, InputTypeError
 from chainrule.models.tensor import TensorNetwork
 from chainrule.models.value import ValueNetwork
+from chainrule.network import INITS as NETWORK_INITS
 from chainrule.network import Network
 from chainrule.protocol import Model
+from chainrule.tensor.modules import INITS as TENSOR_INITS
 
 ENGINES: dict[str, type] = {
     "network": Network,  # the four equations by hand (BP1-BP4); the fastest MLP path
     "tensor": TensorNetwork,  # Tensor autograd; the only engine with Adam
     "value": ValueNetwork,  # scalar autograd: one node per number, for small data
 }
+# The weight initializations each engine offers (the value engine starts from Network's weights).
+ENGINE_INITS = {"network": NETWORK_INITS, "tensor": tuple(TENSOR_INITS), "value": NETWORK_INITS}
+INITS = tuple(sorted({init for inits in ENGINE_INITS.values() for init in inits}))
 ENGINE_OPTIONS = {"tensor": ("optimizer", "lr", "momentum"), "network": ("form",)}
 # Bytes one parameter costs: its array entry (tensor adds a gradient and optimizer state); a Value
 # is a Python object of ~100 bytes plus ~3 graph nodes per parameter per sample of a batch.
@@ -77,6 +82,11 @@ def build(
     from the same seed). ``options`` are the engine's own (``optimizer``, ``lr`` for tensor;
     ``form`` for network); one that the engine does not take is refused."""
     kind = engine_class(engine)
+    if init not in ENGINE_INITS[engine]:
+        raise InputError(
+            f"the {engine} engine has no init {init!r}: choose one of "
+            f"{', '.join(ENGINE_INITS[engine])}."
+        )
     check_size(engine, list(sizes), dtype)
     unknown = set(options) - set(ENGINE_OPTIONS.get(engine, ()))
     if unknown:
