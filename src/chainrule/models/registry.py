@@ -121,6 +121,8 @@ def twin(model: Model, **changes) -> Model:
     settings = {**model.describe(), **changes}
     engine = settings.pop("engine")
     settings.pop("optimizer", None)
+    if settings["init"] not in ENGINE_INITS.get(engine, ()):
+        settings["init"] = "normal"  # the weights are copied over it: any init will do
     copy = build(engine, seed=0, **settings)
     copy.set_parameters(model.parameters())
     return copy
