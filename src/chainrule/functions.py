@@ -199,7 +199,7 @@ def softmax(z, axis: int = -1):
     """``a_j = e^{z_j} / sum_k e^{z_k}`` along ``axis``; shifting by max(z) keeps exponents <= 0.
 
     Not elementwise: ``da_j/dz_k = a_j (delta_jk - a_k)``. Paired with the log-likelihood cost the
-    output error collapses to ``a - y`` (see :func:`output_error`)."""
+    output error collapses to ``a - y`` (see ``chainrule.network.output_error``)."""
     e = np.exp(z - z.max(axis=axis, keepdims=True))
     return e / e.sum(axis=axis, keepdims=True)
 
@@ -227,26 +227,6 @@ def output_layer(cost: Cost, activation: Activation, n_out: int) -> Activation |
             "does not give; use activation sigmoid, or cost log_likelihood (a softmax output)."
         )
     return activation
-
-
-def output_error(cost: Cost, activation: Activation | None):
-    """BP1 for one pairing of cost and output activation: a function ``(z, a, y) -> delta^L``,
-    ``delta^L = dC/da (.) sigma'(z^L)``, shaped like ``z``.
-
-    ``activation=None`` means a softmax output layer. Two pairings simplify and are computed in the
-    simplified form, which stays exact where ``a`` saturates at 0 or 1 (no 0/0):
-
-    * cross-entropy cost with a sigmoid output: ``(a - y) / (a (1 - a)) * a (1 - a) = a - y``;
-    * log-likelihood cost with a softmax output: ``delta^L = a - y`` (y one-hot).
-    """
-    if (activation is None) != (cost is log_likelihood):
-        raise InputError(
-            "the log_likelihood cost and a softmax output layer go together; use both or neither."
-        )
-    if activation is None or (cost is cross_entropy and activation is sigmoid):
-        return lambda z, a, y: a - y
-    dC_da, sigma_prime = cost.derivative, activation.derivative
-    return lambda z, a, y: dC_da(a, y) * sigma_prime(z, a)
 
 
 ACTIVATIONS: dict[str, Activation] = {

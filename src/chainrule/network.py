@@ -44,6 +44,26 @@ DTYPES = (np.float32, np.float64)
 BACKPROP = ("matrix", "per-sample")
 
 
+def output_error(cost: functions.Cost, activation: functions.Activation | None):
+    """BP1 for one pairing of cost and output activation: a function ``(z, a, y) -> delta^L``,
+    ``delta^L = dC/da (.) sigma'(z^L)``, shaped like ``z``.
+
+    ``activation=None`` means a softmax output layer. Two pairings simplify and are computed in the
+    simplified form, which stays exact where ``a`` saturates at 0 or 1 (no 0/0):
+
+    * cross-entropy cost with a sigmoid output: ``(a - y) / (a (1 - a)) * a (1 - a) = a - y``;
+    * log-likelihood cost with a softmax output: ``delta^L = a - y`` (y one-hot).
+    """
+    if (activation is None) != (cost is functions.log_likelihood):
+        raise InputError(
+            "the log_likelihood cost and a softmax output layer go together; use both or neither."
+        )
+    if activation is None or (cost is functions.cross_entropy and activation is functions.sigmoid):
+        return lambda z, a, y: a - y
+    dC_da, sigma_prime = cost.derivative, activation.derivative
+    return lambda z, a, y: dC_da(a, y) * sigma_prime(z, a)
+
+
 class Network(ModelBase):
     """A feed-forward network trained by backpropagation; a ``Model`` (chainrule.protocol).
 
@@ -95,7 +115,7 @@ class Network(ModelBase):
         self.cost = functions.cost(cost)
         # The output layer's activation; None stands for softmax (the log-likelihood's partner).
         self.output = functions.output_layer(self.cost, self.activation, self.sizes[-1])
-        self._output_error = functions.output_error(self.cost, self.output)  # BP1
+        self._output_error = output_error(self.cost, self.output)  # BP1
         # Each layer's activation function, the output layer's last (softmax where it is None).
         out_fn = functions.softmax if self.output is None else self.output.forward
         self._sigmas = [self.activation.forward] * (len(self.sizes) - 2) + [out_fn]
