@@ -18,9 +18,7 @@ a central finite difference, and prints as plain text, Markdown or HTML.
 
 from __future__ import annotations
 
-import html
 import re
-import textwrap
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -28,6 +26,7 @@ import numpy as np
 from chainrule import functions
 from chainrule.check import as_network
 from chainrule.errors import InputError
+from chainrule.explanation import Explanation
 from chainrule.models.registry import check_model
 
 # What each activation's derivative is, in words of z and a = sigma(z).
@@ -68,86 +67,6 @@ def _vector(v, limit: int = 8) -> str:
     return f"[{shown}{', ...' if len(v) > limit else ''}]"
 
 
-@dataclass
-class Explanation:
-    """The chain rule for one parameter on one sample. ``text()``, ``markdown()``, ``html()``.
-
-    ``factors``: ``(name, value)`` pairs whose product is ``product``; ``gradient``: the engine's
-    ``dC/dw`` from ``Network.backprop``; ``numeric``: the central finite difference; ``paths``
-    (earlier layers only): ``(i, w^{l+1}_ij, delta^{l+1}_i, product)`` largest first."""
-
-    param: str
-    product: float
-    gradient: float
-    numeric: float
-    factors: list[tuple[str, float]]
-    paths: list[tuple[int, float, float, float]] = field(default_factory=list)
-    blocks: list[tuple] = field(default_factory=list, repr=False)
-
-    def text(self) -> str:
-        out = []
-        for kind, *body in self.blocks:
-            if kind == "title":
-                out += [body[0], "=" * len(body[0])]
-            elif kind == "heading":
-                out += ["", body[0]]
-            elif kind == "para":
-                out += ["", *textwrap.wrap(body[0], 100)]
-            elif kind == "math":
-                out += ["    " + line for line in body[0]]
-            elif kind == "table":
-                out += ["    " + line for line in _aligned(*body)]
-        return "\n".join(out) + "\n"
-
-    def markdown(self) -> str:
-        out = []
-        for kind, *body in self.blocks:
-            if kind == "title":
-                out += [f"### {body[0]}", ""]
-            elif kind == "heading":
-                out += [f"**{body[0]}**", ""]
-            elif kind == "para":
-                out += [body[0], ""]
-            elif kind == "math":
-                out += ["```", *body[0], "```", ""]
-            elif kind == "table":
-                header, rows = body
-                out += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-                out += ["| " + " | ".join(row) + " |" for row in rows] + [""]
-        return "\n".join(out)
-
-    def html(self) -> str:
-        e = html.escape
-        out = ['<div class="chainrule-explain">']
-        for kind, *body in self.blocks:
-            if kind == "title":
-                out.append(f"<h3>{e(body[0])}</h3>")
-            elif kind == "heading":
-                out.append(f"<h4>{e(body[0])}</h4>")
-            elif kind == "para":
-                out.append(f"<p>{e(body[0])}</p>")
-            elif kind == "math":
-                out.append("<pre>" + e("\n".join(body[0])) + "</pre>")
-            elif kind == "table":
-                header, rows = body
-                cells = "".join(f"<th>{e(h)}</th>" for h in header)
-                lines = [f"<tr>{cells}</tr>"]
-                lines += ["<tr>" + "".join(f"<td>{e(c)}</td>" for c in r) + "</tr>" for r in rows]
-                out.append("<table>" + "".join(lines) + "</table>")
-        return "\n".join(out + ["</div>"])
-
-    def _repr_html_(self) -> str:
-        return self.html()
-
-    def __str__(self) -> str:
-        return self.text()
-
-
-def _aligned(header, rows) -> list[str]:
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    return ["  ".join(c.rjust(w) for c, w in zip(r, widths)) for r in [header, *rows]]
-
-
 # ---------------------------------------------------------------------------------- parsing
 def parse_param(net, name: str) -> tuple[str, int, tuple[int, ...]]:
     """``"W2[0,1]"`` -> ``("W", 2, (0, 1))``, checked against ``net``'s layers (one sentence)."""
@@ -172,178 +91,229 @@ def parse_param(net, name: str) -> tuple[str, int, tuple[int, ...]]:
 
 
 # ---------------------------------------------------------------------------------- explaining
+@dataclass
+class _Pass:
+    """One sample through the network, for parameter ``p`` of layer ``l``, neuron ``j``, input
+    ``k``: ``z[l]``, ``a[l]`` per layer (``a[0] = x``), and ``delta[m]`` from the output (BP1)
+    down to layer ``l`` (BP2)."""
+
+    net: object
+    x: np.ndarray
+    target: np.ndarray
+    kind: str
+    l: int
+    index: tuple
+    z: list = field(default_factory=list)
+    a: list = field(default_factory=list)
+    delta: dict = field(default_factory=dict)
+
+    @property
+    def L(self) -> int:
+        return len(self.net.sizes) - 1
+
+    @property
+    def j(self) -> int:
+        return self.index[0]
+
+    @property
+    def k(self) -> int:
+        return self.index[-1]  # (the column of a weight; for a bias, unused)
+
+    @property
+    def softmax(self) -> bool:
+        return self.net.output is None
+
+    @property
+    def p(self) -> str:
+        """The parameter as the book writes it: ``w^2_01`` (``w^1_3,700``) or ``b^2_0``."""
+        j, k, l = self.j, self.k, self.l
+        jk = f"{j}{k}" if j < 10 and k < 10 else f"{j},{k}"
+        return f"w^{l}_{jk}" if self.kind == "W" else f"b^{l}_{j}"
+
+    @property
+    def dz_dp(self) -> float:
+        """``dz^l_j/dp``: the input the weight multiplies, or 1 for a bias."""
+        return float(self.a[self.l - 1][self.k]) if self.kind == "W" else 1.0
+
+    def dz_rows(self, equation: str) -> str:
+        text = f"a^{self.l - 1}_{self.k} = {self.dz_dp:.6g}" if self.kind == "W" else "1"
+        why = "the input this weight multiplies" if self.kind == "W" else "z adds the bias once"
+        return f"dz^{self.l}_{self.j}/d{self.p} = {text}   ({why}{equation})"
+
+
+def _forward(net, x, target, kind, l, index) -> _Pass:
+    """The forward pass of one sample, then BP1 and BP2 down to layer ``l``."""
+    run = _Pass(net, x, target, kind, l, index)
+    zs, acts = net.forward(x[None])
+    run.z = [None] + [v[0] for v in zs]  # z[l], a[l] for layers l = 1..L; a[0] = x
+    run.a = [x] + [v[0] for v in acts[1:]]
+    L, sigma = run.L, net.activation
+    dC_da = net.cost.derivative(run.a[L], target)
+    bp1 = run.a[L] - target if run.softmax else dC_da * sigma.derivative(run.z[L], run.a[L])
+    run.delta = {L: bp1}
+    for m in range(L - 1, l - 1, -1):  # BP2 down to layer l
+        run.delta[m] = (net.weights[m].T @ run.delta[m + 1]) * sigma.derivative(run.z[m], run.a[m])
+    return run
+
+
+def _introduction(run: _Pass, name: str) -> list:
+    net, sigma, L, l, j, k = run.net, run.net.activation, run.L, run.l, run.j, run.k
+    source = f"input {k}" if l == 1 else f"neuron {k} of layer {l - 1}"
+    what = (
+        f"{run.p} connects {source} to neuron {j} of layer {l}"
+        if run.kind == "W"
+        else f"{run.p} is the bias of neuron {j} of layer {l}"
+    )
+    out_name = "softmax" if run.softmax else sigma.name
+    cost = float(np.sum(net.cost.fn(run.a[L], run.target)))
+    return [
+        ("title", f"The chain rule for {name} on one sample"),
+        (
+            "para",
+            f"The network {net.sizes} with {sigma.name} hidden layers, a {out_name} output and "
+            f"the {net.cost.name} cost; sample x = {_vector(run.x)}, target y = "
+            f"{_vector(run.target)}. {what} (layer 0 is the input, layer {L} the output).",
+        ),
+        ("heading", "Forward pass"),
+        (
+            "math",
+            [
+                f"z^{l}_{j} = sum_k w^{l}_{j}k a^{l - 1}_k + b^{l}_{j} = {run.z[l][j]:.6g}",
+                f"a^{l}_{j} = {sigma.name if l < L else out_name}(z^{l}_{j}) = {run.a[l][j]:.6g}",
+                f"C = {cost:.6g}   (this sample's cost, summed over the output units)",
+            ],
+        ),
+    ]
+
+
+def _output_layer(run: _Pass):
+    """BP1 then BP4 (or BP3): ``dC/da * da/dz * dz/dp``, factor by factor."""
+    net, sigma, L, j, p = run.net, run.net.activation, run.L, run.j, run.p
+    if run.softmax:
+        factors = [(f"dC/dz^{L}_{j}", float(run.delta[L][j])), (f"dz^{L}_{j}/d{p}", run.dz_dp)]
+        rows = [
+            f"dC/dz^{L}_{j} = a^{L}_{j} - y_{j} = {factors[0][1]:.6g}   (softmax with the "
+            "log-likelihood: dC/da and da/dz merge)",
+        ]
+    else:
+        dC_da = float(net.cost.derivative(run.a[L], run.target)[j])
+        sigma_L = float(sigma.derivative(run.z[L], run.a[L])[j])
+        factors = [
+            (f"dC/da^{L}_{j}", dC_da),
+            (f"da^{L}_{j}/dz^{L}_{j}", sigma_L),
+            (f"dz^{L}_{j}/d{p}", run.dz_dp),
+        ]
+        rows = [
+            f"dC/da^{L}_{j} = {COST_DERIVATIVES[net.cost.name]} = {dC_da:.6g}   "
+            f"({net.cost.name} cost, a = a^{L}_{j}, y = y_{j})",
+            f"da^{L}_{j}/dz^{L}_{j} = {sigma.name}'(z^{L}_{j}) = {_derivative(sigma)} = "
+            f"{sigma_L:.6g}",
+        ]
+    rows.append(run.dz_rows(""))
+    return factors, [("heading", "The output layer: dC/dw = dC/da * da/dz * dz/dw"), ("math", rows)]
+
+
+def _earlier_layer(run: _Pass):
+    """BP2 from the output down to layer ``l``, the paths back through layer ``l + 1`` listed
+    largest first, then BP4 (or BP3)."""
+    net, sigma, L, l, j, p = run.net, run.net.activation, run.L, run.l, run.j, run.p
+    W = net.weights[l]  # W^{l+1}
+    contributions = W[:, j] * run.delta[l + 1]
+    total = float(contributions.sum())
+    sigma_l = float(sigma.derivative(run.z[l], run.a[l])[j])
+    factors = [
+        (f"sum_i w^{l + 1}_i{j} delta^{l + 1}_i", total),
+        (f"{sigma.name}'(z^{l}_{j})", sigma_l),
+        (f"dz^{l}_{j}/d{p}", run.dz_dp),
+    ]
+    bp1 = "a - y" if run.softmax else f"dC/da (.) {sigma.name}'(z^{L})"
+    back = [f"delta^{L} = {bp1} = {_vector(run.delta[L])}   (BP1)"]
+    back += [
+        f"delta^{m} = (W^{m + 1})^T delta^{m + 1} (.) {sigma.name}'(z^{m}) = "
+        f"{_vector(run.delta[m])}   (BP2)"
+        for m in range(L - 1, l, -1)
+    ]
+    order = np.argsort(-np.abs(contributions), kind="stable")
+    paths = [
+        (int(i), float(W[i, j]), float(run.delta[l + 1][i]), float(contributions[i])) for i in order
+    ]
+    header = ("i", f"w^{l + 1}_i{j}", f"delta^{l + 1}_i", "product", "share")
+    blocks = [
+        ("heading", f"An earlier layer: the error delta flows back from layer {L}"),
+        ("math", back),
+        (
+            "para",
+            f"Neuron {j} of layer {l} feeds {_all(net.sizes[l + 1])} of layer {l + 1}; "
+            f"each path back through neuron i carries w^{l + 1}_i{j} * delta^{l + 1}_i "
+            "(largest first):",
+        ),
+        ("table", header, _path_rows(paths)),
+        (
+            "math",
+            [
+                f"sum_i w^{l + 1}_i{j} delta^{l + 1}_i = {total:.6g}",
+                f"delta^{l}_{j} = {_num(total)} * {sigma.name}'(z^{l}_{j}) = {_num(total)} * "
+                f"{_num(sigma_l)} = {total * sigma_l:.6g}   (BP2; {sigma.name}' = "
+                f"{_derivative(sigma)})",
+                run.dz_rows(f": {'BP4' if run.kind == 'W' else 'BP3'}"),
+            ],
+        ),
+    ]
+    return factors, paths, blocks
+
+
+def _path_rows(paths) -> list:
+    """The first ``PATHS_SHOWN`` paths, each with its share of the total; the rest in one row."""
+    size = sum(abs(c) for *_, c in paths) or 1.0
+    rows = [
+        (str(i), f"{w:.6g}", f"{d:.6g}", f"{c:.6g}", f"{abs(c) / size:.0%}")
+        for i, w, d, c in paths[:PATHS_SHOWN]
+    ]
+    if len(paths) > PATHS_SHOWN:
+        rest = paths[PATHS_SHOWN:]
+        share = sum(abs(c) for *_, c in rest) / size
+        total = f"{sum(c for *_, c in rest):.6g}"
+        rows.append((f"{len(rest)} more", "", "", total, f"{share:.0%}"))
+    return rows
+
+
 def explain(net, x, y, param: str, eps: float = 1e-6) -> Explanation:
     """Write out ``dC/d(param)`` for one sample ``x`` (shape ``(n_0,)``) with label or target
     ``y`` (an int, or a vector of shape ``(n_L,)``), in a ``Network`` (any engine's model is
     turned into one with the same weights; the numbers are computed in float64)."""
     net = as_network(check_model(net))
     kind, l, index = parse_param(net, param)
-    j = index[0]
     name = f"{kind}{l}[{','.join(map(str, index))}]"
     x = np.asarray(x, dtype=np.float64).reshape(-1)
     if x.shape != (net.sizes[0],):
         raise InputError(f"the sample must have {net.sizes[0]} numbers, got {x.size}.")
     target = net.targets(np.asarray([y]) if np.ndim(y) == 0 else np.asarray(y)[None])[0]
-    L = len(net.sizes) - 1
-    zs, acts = net.forward(x[None])
-    z = [None] + [v[0] for v in zs]  # z[l], a[l] for layers l = 1..L; a[0] = x
-    a = [x] + [v[0] for v in acts[1:]]
-    W = [None] + net.weights
-    sigma = net.activation
-    softmax = net.output is None
-    cost = float(np.sum(net.cost.fn(a[L], target)))
-
-    blocks = [("title", f"The chain rule for {name} on one sample")]
-    k = index[-1]  # (the column of a weight; for a bias, unused)
-    jk = f"{j}{k}" if j < 10 and k < 10 else f"{j},{k}"  # w^2_01, but w^1_3,700
-    source = f"input {k}" if l == 1 else f"neuron {k} of layer {l - 1}"
-    what = (
-        f"w^{l}_{jk} connects {source} to neuron {j} of layer {l}"
-        if kind == "W"
-        else f"b^{l}_{j} is the bias of neuron {j} of layer {l}"
-    )
-    out_name = "softmax" if softmax else sigma.name
-    blocks.append(
-        (
-            "para",
-            f"The network {net.sizes} with {sigma.name} hidden layers, a {out_name} output and the "
-            f"{net.cost.name} cost"
-            f"; sample x = {_vector(x)}, target y = {_vector(target)}. {what} (layer 0 is "
-            f"the input, layer {L} the output).",
-        )
-    )
-    blocks += [
-        ("heading", "Forward pass"),
-        (
-            "math",
-            [
-                f"z^{l}_{j} = sum_k w^{l}_{j}k a^{l - 1}_k + b^{l}_{j} = {z[l][j]:.6g}",
-                f"a^{l}_{j} = {sigma.name if l < L else out_name}(z^{l}_{j}) = {a[l][j]:.6g}",
-                f"C = {cost:.6g}   (this sample's cost, summed over the output units)",
-            ],
-        ),
-    ]
-
-    # BP1: the output layer's error, factor by factor.
-    dC_da = net.cost.derivative(a[L], target)
-    sigma_L = None if softmax else sigma.derivative(z[L], a[L])
-    delta = {L: a[L] - target if softmax else dC_da * sigma_L}
-    for m in range(L - 1, l - 1, -1):  # BP2 down to layer l
-        delta[m] = (W[m + 1].T @ delta[m + 1]) * sigma.derivative(z[m], a[m])
-    dz_dp = a[l - 1][k] if kind == "W" else 1.0
-    dz_text = f"a^{l - 1}_{k} = {dz_dp:.6g}" if kind == "W" else "1"
-    dz_why = "the input this weight multiplies" if kind == "W" else "z adds the bias once"
-    p = f"w^{l}_{jk}" if kind == "W" else f"b^{l}_{j}"
-
-    paths = []
-    if l == L:
-        if softmax:
-            factors = [(f"dC/dz^{L}_{j}", float(delta[L][j])), (f"dz^{L}_{j}/d{p}", dz_dp)]
-            rows = [
-                f"dC/dz^{L}_{j} = a^{L}_{j} - y_{j} = {factors[0][1]:.6g}   (softmax with the "
-                "log-likelihood: dC/da and da/dz merge)",
-            ]
-        else:
-            factors = [
-                (f"dC/da^{L}_{j}", float(dC_da[j])),
-                (f"da^{L}_{j}/dz^{L}_{j}", float(sigma_L[j])),
-                (f"dz^{L}_{j}/d{p}", dz_dp),
-            ]
-            rows = [
-                f"dC/da^{L}_{j} = {COST_DERIVATIVES[net.cost.name]} = {factors[0][1]:.6g}   "
-                f"({net.cost.name} cost, a = a^{L}_{j}, y = y_{j})",
-                f"da^{L}_{j}/dz^{L}_{j} = {sigma.name}'(z^{L}_{j}) = {_derivative(sigma)} = "
-                f"{factors[1][1]:.6g}",
-            ]
-        rows.append(f"dz^{L}_{j}/d{p} = {dz_text}   ({dz_why})")
-        blocks += [("heading", "The output layer: dC/dw = dC/da * da/dz * dz/dw"), ("math", rows)]
+    run = _forward(net, x, target, kind, l, index)
+    blocks = _introduction(run, name)
+    if l == run.L:
+        factors, more = _output_layer(run)
+        paths = []
     else:
-        contributions = W[l + 1][:, j] * delta[l + 1]
-        total = float(contributions.sum())
-        sigma_l = float(sigma.derivative(z[l], a[l])[j])
-        factors = [
-            (f"sum_i w^{l + 1}_i{j} delta^{l + 1}_i", total),
-            (f"{sigma.name}'(z^{l}_{j})", sigma_l),
-            (f"dz^{l}_{j}/d{p}", dz_dp),
-        ]
-        bp1 = "a - y" if softmax else f"dC/da (.) {sigma.name}'(z^{L})"
-        back = [f"delta^{L} = {bp1} = {_vector(delta[L])}   (BP1)"]
-        back += [
-            f"delta^{m} = (W^{m + 1})^T delta^{m + 1} (.) {sigma.name}'(z^{m}) = "
-            f"{_vector(delta[m])}   "
-            "(BP2)"
-            for m in range(L - 1, l, -1)
-        ]
-        blocks += [
-            ("heading", f"An earlier layer: the error delta flows back from layer {L}"),
-            ("math", back),
-            (
-                "para",
-                f"Neuron {j} of layer {l} feeds {_all(net.sizes[l + 1])} of layer {l + 1}; "
-                f"each path back through neuron i carries w^{l + 1}_i{j} * delta^{l + 1}_i "
-                "(largest first):",
-            ),
-        ]
-        order = np.argsort(-np.abs(contributions), kind="stable")
-        size = float(np.abs(contributions).sum()) or 1.0
-        paths = [
-            (int(i), float(W[l + 1][i, j]), float(delta[l + 1][i]), float(contributions[i]))
-            for i in order
-        ]
-        table = [
-            (str(i), f"{w:.6g}", f"{d:.6g}", f"{c:.6g}", f"{abs(c) / size:.0%}")
-            for i, w, d, c in paths[:PATHS_SHOWN]
-        ]
-        if len(paths) > PATHS_SHOWN:
-            rest = paths[PATHS_SHOWN:]
-            share = sum(abs(c) for *_, c in rest) / size
-            table.append(
-                (f"{len(rest)} more", "", "", f"{sum(c for *_, c in rest):.6g}", f"{share:.0%}")
-            )
-        header = ("i", f"w^{l + 1}_i{j}", f"delta^{l + 1}_i", "product", "share")
-        blocks.append(("table", header, table))
-        blocks.append(
-            (
-                "math",
-                [
-                    f"sum_i w^{l + 1}_i{j} delta^{l + 1}_i = {total:.6g}",
-                    f"delta^{l}_{j} = {_num(total)} * {sigma.name}'(z^{l}_{j}) = {_num(total)} * "
-                    f"{_num(sigma_l)} = {total * sigma_l:.6g}   (BP2; {sigma.name}' = "
-                    f"{_derivative(sigma)})",
-                    f"dz^{l}_{j}/d{p} = {dz_text}   ({dz_why}: {'BP4' if kind == 'W' else 'BP3'})",
-                ],
-            )
-        )
+        factors, paths, more = _earlier_layer(run)
+    blocks += more
 
+    p = run.p
     product = float(np.prod([v for _, v in factors])) + 0.0
     chain = " * ".join(n for n, _ in factors)
+    values = " * ".join(_num(v) for _, v in factors)
     blocks += [
         ("heading", "The product"),
-        (
-            "math",
-            [
-                f"dC/d{p} = {chain}",
-                f"{' ' * len(f'dC/d{p}')} = {' * '.join(_num(v) for _, v in factors)} = "
-                f"{product:.10g}",
-            ],
-        ),
+        ("math", [f"dC/d{p} = {chain}", f"{' ' * len(f'dC/d{p}')} = {values} = {product:.10g}"]),
     ]
-
     nabla_b, nabla_w = net.backprop(x, target)
     gradient = float((nabla_w if kind == "W" else nabla_b)[l - 1][index]) + 0.0
     numeric = _finite_difference(net, x, target, kind, l, index, eps) + 0.0
-    blocks += [
-        ("heading", "Check"),
-        (
-            "table",
-            ("", "dC/d" + p),
-            [
-                ("chain rule product (above)", f"{product:.10g}"),
-                ("backprop (the engine)", f"{gradient:.10g}"),
-                (f"finite difference (eps {eps:g})", f"{numeric:.10g}"),
-            ],
-        ),
+    checks = [
+        ("chain rule product (above)", f"{product:.10g}"),
+        ("backprop (the engine)", f"{gradient:.10g}"),
+        (f"finite difference (eps {eps:g})", f"{numeric:.10g}"),
     ]
+    blocks += [("heading", "Check"), ("table", ("", "dC/d" + p), checks)]
     return Explanation(name, product, gradient, numeric, factors, paths, blocks)
 
 
