@@ -41,8 +41,14 @@ def modules() -> list[tuple[tuple[str, ...], bool]]:
 def package_page(name: str) -> str:
     """A package's docstring, then what it exports, each linked to the page that defines it
     (rendering them here again would document every class twice)."""
-    lines = [f"::: {name}", "    options:", "      members: false", "", "Exported here:", ""]
     package = importlib.import_module(name)
+    own = [
+        export
+        for export in getattr(package, "__all__", [])
+        if getattr(getattr(package, export), "__module__", None) == name
+    ]  # defined in the package itself (chainrule.cli.main): rendered here
+    members = f"[{', '.join(own)}]" if own else "false"
+    lines = [f"::: {name}", "    options:", f"      members: {members}", "", "Exported here:", ""]
     for export in getattr(package, "__all__", []):
         obj = getattr(package, export)
         where = getattr(obj, "__module__", None)

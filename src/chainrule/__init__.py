@@ -5,6 +5,17 @@ command line can turn a Ctrl-C during start-up into one line.
 """
 
 from importlib import import_module
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # what the lazy names are, for readers and static tools (the docs)
+    from chainrule.errors import ChainruleError
+    from chainrule.models import ENGINES, TensorNetwork, ValueNetwork, build
+    from chainrule.models.store import load, save
+    from chainrule.network import Network
+    from chainrule.protocol import Model
+    from chainrule.scalar import Value
+    from chainrule.tensor import Tensor, no_grad
+    from chainrule.train import train
 
 __version__ = "0.2.0"
 
@@ -23,7 +34,22 @@ _WHERE = {
     "save": "chainrule.models.store",
     "train": "chainrule.train",
 }
-__all__ = [*_WHERE, "__version__"]
+__all__ = [
+    "ENGINES",
+    "ChainruleError",
+    "Model",
+    "Network",
+    "Tensor",
+    "TensorNetwork",
+    "Value",
+    "ValueNetwork",
+    "__version__",
+    "build",
+    "load",
+    "no_grad",
+    "save",
+    "train",
+]
 
 
 def __getattr__(name: str):
