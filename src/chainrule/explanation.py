@@ -28,6 +28,7 @@ class Explanation:
     blocks: list[tuple] = field(default_factory=list, repr=False)
 
     def text(self) -> str:
+        """Plain text, equations indented, tables aligned."""
         out = []
         for kind, *body in self.blocks:
             if kind == "title":
@@ -43,6 +44,7 @@ class Explanation:
         return "\n".join(out) + "\n"
 
     def markdown(self) -> str:
+        """Markdown: headings, equations in code blocks, tables as Markdown tables."""
         out = []
         for kind, *body in self.blocks:
             if kind == "title":
@@ -60,6 +62,7 @@ class Explanation:
         return "\n".join(out)
 
     def html(self) -> str:
+        """HTML for a notebook or a page: headings, equations in <pre>, tables."""
         e = html.escape
         out = ['<div class="chainrule-explain">']
         for kind, *body in self.blocks:

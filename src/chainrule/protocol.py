@@ -65,15 +65,20 @@ class Model(Protocol):
     def load_optimizer_state(self, state: dict) -> None:
         """Restore what ``optimizer_state`` returned."""
 
-    def targets(self, y) -> np.ndarray: ...
+    def targets(self, y) -> np.ndarray:
+        """Labels ``(m,)`` as targets ``(m, n_L)`` (see :meth:`ModelBase.targets`)."""
 
-    def predict(self, X) -> np.ndarray: ...
+    def predict(self, X) -> np.ndarray:
+        """Class labels ``(m,)`` (see :meth:`ModelBase.predict`)."""
 
-    def evaluate(self, X, y, l2: float = 0.0, n: int | None = None) -> tuple[float, float]: ...
+    def evaluate(self, X, y, l2: float = 0.0, n: int | None = None) -> tuple[float, float]:
+        """``(cost with the L2 term, accuracy)`` (see :meth:`ModelBase.evaluate`)."""
 
-    def grad_norms(self, X, Y) -> list[float]: ...
+    def grad_norms(self, X, Y) -> list[float]:
+        """``||dC/dW^l||`` per layer (see :meth:`ModelBase.grad_norms`)."""
 
-    def describe(self) -> dict: ...
+    def describe(self) -> dict:
+        """``engine, sizes, activation, cost, init, dtype``: what builds a twin."""
 
 
 def labels_of(y) -> np.ndarray:

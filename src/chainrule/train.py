@@ -66,13 +66,16 @@ class History:
     epochs: list[Epoch] = field(default_factory=list)
 
     def column(self, name: str) -> list:
+        """One field of every epoch, in order (e.g. ``"test_accuracy"``)."""
         return [getattr(e, name) for e in self.epochs]
 
     def best(self, name: str = "test_accuracy") -> float | None:
+        """The largest value of a field over the epochs (None when it was never measured)."""
         values = [v for v in self.column(name) if v is not None]
         return max(values) if values else None
 
     def to_dict(self) -> dict:
+        """Plain JSON: ``{"settings": ..., "epochs": [...]}``."""
         return {"settings": self.settings, "epochs": [asdict(e) for e in self.epochs]}
 
     @classmethod

@@ -14,6 +14,7 @@ class Parser(argparse.ArgumentParser):
     """argparse, with a usage error said in one line (and exit status 2), like every other."""
 
     def error(self, message: str):
+        """Print ``PROG: error: MESSAGE; see `PROG --help`.`` and exit with status 2."""
         self.exit(2, f"{self.prog}: error: {message}; see `{self.prog} --help`.\n")
 
 

@@ -99,10 +99,12 @@ class TensorNetwork(ModelBase):
         opt.step()
 
     def outputs(self, X):
+        """``a^L`` ``(m, n_L)`` (softmax applied for the log-likelihood), no graph recorded."""
         with no_grad():
             return self.model(Tensor(np.asarray(X, dtype=self.dtype))).data
 
     def batch_cost(self, X, Y) -> float:
+        """The cost of :meth:`loss` as a float, no graph recorded."""
         with no_grad():
             return float(self.loss(np.asarray(X, dtype=self.dtype), Y).item())
 
@@ -120,6 +122,7 @@ class TensorNetwork(ModelBase):
         return {name: p.data for name, p in zip(self._names, self._tensors)}
 
     def set_parameters(self, arrays) -> None:
+        """Copy ``W1, b1, ...`` into the tensors' own arrays."""
         for name, p in zip(self._names, self._tensors):
             p.data[...] = arrays[name]
 
@@ -133,6 +136,7 @@ class TensorNetwork(ModelBase):
         return flat
 
     def load_optimizer_state(self, flat: dict) -> None:
+        """Restore what :meth:`optimizer_state` returned."""
         state: dict = {}
         for key, value in flat.items():
             if key != "lr":

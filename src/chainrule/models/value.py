@@ -78,14 +78,17 @@ class ValueNetwork(ModelBase):
         self.loss(X, Y).backward()
 
     def outputs(self, X):
+        """``a^L`` ``(m, n_L)``: each sample's Values fed forward, their data read off."""
         with collector_paused():  # a Value graph has no cycles (see collector_paused)
             return np.array([[v.data for v in self._outputs(x)] for x in np.atleast_2d(X)])
 
     def batch_cost(self, X, Y) -> float:
+        """The batch's quadratic cost, the root Value's data."""
         with collector_paused():
             return self.loss(X, Y).data
 
     def gradient(self, X, Y) -> dict[str, np.ndarray]:
+        """Backpropagate the batch's cost through the graph of Values; read each leaf's grad."""
         with collector_paused():
             self._backward(X, Y)
             grads = self._arrays(lambda v: v.grad)
