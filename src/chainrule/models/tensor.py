@@ -101,7 +101,8 @@ class TensorNetwork(ModelBase):
     def outputs(self, X):
         """``a^L`` ``(m, n_L)`` (softmax applied for the log-likelihood), no graph recorded."""
         with no_grad():
-            return self.model(Tensor(np.asarray(X, dtype=self.dtype))).data
+            out = self.model(Tensor(np.asarray(X, dtype=self.dtype))).data
+        return functions.softmax(out) if self.cost is functions.log_likelihood else out
 
     def batch_cost(self, X, Y) -> float:
         """The cost of :meth:`loss` as a float, no graph recorded."""
