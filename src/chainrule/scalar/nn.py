@@ -5,6 +5,9 @@ activation node, so its whole computation is visible in the graph. A layer is a 
 that see the same inputs; an MLP is a list of layers, the last one linear (no activation), as in
 micrograd: ``MLP(2, [16, 16, 1])``.
 
+``MLP(2, [16, 16, 1])`` is micrograd's network: the same layers, the same parameters in the same
+order, the same reprs, and (below) the same weights for the same seed.
+
 Weights start uniform in ``[-1, 1]`` drawn from Python's ``random`` module, exactly as micrograd
 draws them, so a micrograd script seeded with ``random.seed(...)`` gets the same network here.
 Pass ``seed=`` for a private generator instead.
@@ -18,6 +21,8 @@ from chainrule import functions
 from chainrule.scalar.engine import Value
 
 __all__ = ["Module", "Neuron", "Layer", "MLP"]
+
+_NAMES = {"relu": "ReLU"}  # micrograd's spelling in reprs: MLP(2, [16, 16, 1]) prints as there
 
 
 class Module:
@@ -50,8 +55,8 @@ class Neuron(Module):
         return self.w + [self.b]
 
     def __repr__(self) -> str:
-        kind = self.activation.name.capitalize() if self.nonlin else "Linear"
-        return f"{kind}Neuron({len(self.w)})"
+        kind = _NAMES.get(self.activation.name, self.activation.name.capitalize())
+        return f"{kind if self.nonlin else 'Linear'}Neuron({len(self.w)})"
 
 
 class Layer(Module):
