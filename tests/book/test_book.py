@@ -1,6 +1,6 @@
-"""chainrule.book against the book's algorithm typed again (book_reference.py), one sample at a time on
-column vectors, as the judge: the same start and the same shuffles give the same weights (to 1e-12), in
-both forms; the book's printing, returns, seeds, JSON files and data formats."""
+"""chainrule.book against the book's algorithm typed again (book_reference.py), one sample at a
+time on column vectors, as the judge: the same start and the same shuffles give the same weights
+(to 1e-12) in both forms; and the book's printing, returns, seeds, JSON files and costs."""
 
 import json
 import random
