@@ -48,7 +48,6 @@ from chainrule.scalar.rules import (
     Op,
     activation_op,
     div_local,
-    mul_local,
     pow_op,
     pow_value_local,
 )
@@ -137,7 +136,12 @@ class Value:
     operations) are recomputed from zero by each ``backward()``.
     """
 
-    __slots__ = ("data", "grad", "label", "_op", "_a", "_da", "_b", "_db", "_kids", "_fn")
+    # A built-in node has its inputs in _a (and _b) and its local derivatives in _da (and _db).
+    # A leaf or a node made by hand has _a and _b None, its inputs in _da (a tuple, empty for a
+    # leaf) and its backward closure in _db (or None): two slots reused rather than two more,
+    # because a node of eight slots fits a smaller allocation (80 bytes, not 96) and every
+    # operation, sort and free of the fast path would pay for the bigger one.
+    __slots__ = ("data", "grad", "label", "_op", "_a", "_da", "_b", "_db")
 
     def __init__(self, data, _children=(), _op: str = "", label: str = ""):
         if isinstance(_children, str):  # Value(2.0, "x"): the label in the second place
@@ -147,33 +151,31 @@ class Value:
         self.label = label
         self._op = _op
         self._a = None
-        self._da = 0.0
+        self._da = _as_children(_children) if _children else ()
         self._b = None
-        self._db = 0.0
-        self._kids = _as_children(_children) if _children else ()
-        self._fn = None
+        self._db = None
 
     # ----------------------------------------------------------------------- the graph
-    # A built-in node keeps its inputs in _a/_b; a leaf or a node made by hand has _a None and
-    # keeps its inputs (if any) in _kids and its backward closure (if any) in _fn.
     @property
-    def _prev(self) -> set[Value]:
-        """The inputs this Value was made from, as a set (micrograd's), empty for a leaf."""
-        if self._a is None:
-            return set(self._kids)
-        return {v for v in (self._a, self._b) if v is not None}
+    def _prev(self):
+        """The inputs this Value was made from, as a set (micrograd's ``_prev``) that iterates in
+        the order they were given (``a`` before ``b``); empty for a leaf."""
+        kids = (
+            self._da if self._a is None else (self._a,) if self._b is None else (self._a, self._b)
+        )
+        return dict.fromkeys(kids).keys()
 
     @_prev.setter
     def _prev(self, children) -> None:
         self._make_by_hand(self._backward)
-        self._kids = _as_children(children)
+        self._da = _as_children(children)
 
     @property
     def _backward(self) -> Callable[[], None]:
         """This node's step of the backward pass: add ``self.grad * local`` into each input's
         ``.grad``. Assign a closure to define an op by hand, as in the micrograd lecture."""
         if self._a is None:
-            return self._fn or _noop
+            return self._db or _noop
         a, da, b, db = self._a, self._da, self._b, self._db
 
         def step():
@@ -194,9 +196,9 @@ class Value:
     def _make_by_hand(self, fn) -> None:
         """Turn a built-in node into one made by hand (same inputs, ``fn`` as its backward)."""
         if self._a is not None:
-            self._kids = tuple(v for v in (self._a, self._b) if v is not None)
+            self._da = tuple(v for v in (self._a, self._b) if v is not None)
             self._a = self._b = None
-        self._fn = None if fn is _noop else fn
+        self._db = None if fn is _noop else fn
 
     @property
     def op(self) -> str:
@@ -213,9 +215,7 @@ class Value:
         if not isinstance(other, Value):
             other = Value(other)
         x, y = self.data, other.data
-        out = _node(x * y, MUL, self, 0.0, other)
-        out._da, out._db = mul_local(x, y, out)
-        return out
+        return _node(x * y, MUL, self, y, other, x)  # mul_local(x, y) = (y, x), inlined
 
     def __sub__(self, other):
         if not isinstance(other, Value):
@@ -352,7 +352,7 @@ class Value:
         """
         order = topological_order(self)
         for node in order:
-            if node._a is not None or node._kids:
+            if node._a is not None or node._da:  # (a hand-made node's _da: its inputs)
                 node.grad = 0.0
         if create_graph:
             self.grad = Value(1.0, label=f"d{self.label}/d{self.label}" if self.label else "")
@@ -367,8 +367,8 @@ class Value:
                 b = node._b
                 if b is not None:
                     b.grad += g * node._db
-            elif node._fn is not None:
-                node._fn()
+            elif node._db is not None:  # a node made by hand: its closure
+                node._db()
 
     # ----------------------------------------------------------------------- display
     def __repr__(self) -> str:

@@ -2,7 +2,7 @@
 gradient (``create_graph``), and pausing the cyclic garbage collector for a training step.
 
 Nodes are read through the engine's slots: a built-in node has its inputs in ``_a``/``_b``; a leaf
-or a node made by hand has ``_a`` None and its inputs, if any, in ``_kids``.
+or a node made by hand has ``_a`` None, its inputs (if any) in ``_da`` and its closure in ``_db``.
 """
 
 from __future__ import annotations
@@ -42,8 +42,8 @@ def topological_order(root) -> list:
             b = node._b
             if b is not None and b not in entered:
                 stack.append(b)
-        elif node._kids:
-            stack.extend(k for k in node._kids if k not in entered)
+        elif node._da:  # a node made by hand: its inputs
+            stack.extend(k for k in node._da if k not in entered)
     return order
 
 
@@ -68,7 +68,7 @@ def backward_graph(order: list, root) -> None:
         if _is_zero(g):
             continue  # no path from this node to the root carries gradient
         if node._a is None:
-            if node._fn is not None:
+            if node._db is not None:
                 raise InputError(
                     f"backward(create_graph=True) cannot see inside the _backward closure of "
                     f"the hand-made {node._op or 'node'!r}; build it from Value operations "
