@@ -23,7 +23,9 @@ Design choices (and why):
   (``backward(create_graph=True)`` builds the graph of a gradient from the same function). The
   rule travels inside the node's ``_op``, an :class:`Op`: the op's name as a ``str`` carrying its
   rule. ``+ - neg`` have constant derivatives, so their stored numbers are the rule; activations
-  take theirs from ``chainrule.functions``, the table every engine shares.
+  take theirs from ``chainrule.functions``, the table every engine shares. (``*``, the commonest
+  op, stores its rule's numbers ``(b, a)`` without calling it: a call per node costs a few
+  percent of a training step; a test checks every op stores what its rule gives.)
 * **micrograd's way works too**: ``Value(data, _children, _op, label)`` makes a node by hand, and a
   closure assigned to its ``_backward`` is called by ``backward()`` in topological order, mixed
   freely with built-in nodes (which keep their closure-free path).
@@ -127,6 +129,10 @@ class Value:
     (``+ - * / **``, unary ``-``, the reflected forms with plain numbers) and the methods
     ``exp log tanh sigmoid relu leaky_relu`` return new Values that record their inputs.
     ``backward()`` then fills in ``.grad`` of every Value the result depends on.
+
+    **An op written the micrograd lecture's way** works alongside the built-in ones: make its
+    output by hand, ``out = Value(t, (self,), "tanh")``, and assign ``out._backward`` a closure
+    that adds into each input's ``.grad``; ``backward()`` calls it in topological order.
 
     **Gradients accumulate.** ``backward()`` *adds* into the ``.grad`` of the leaves (Values you
     made yourself: parameters, inputs); it never clears them. Within one pass that is the chain
@@ -317,21 +323,27 @@ class Value:
         return _node(y, activation_op(fn), self, fn.scalar_derivative(x, y))
 
     def relu(self):
+        """``max(0, x)``; its derivative is 1 for x > 0, else 0."""
         return self.apply(functions.relu)
 
     def tanh(self):
+        """``tanh x``; its derivative is ``1 - tanh^2 x``."""
         return self.apply(functions.tanh)
 
     def sigmoid(self):
+        """``1 / (1 + e^-x)``; its derivative is ``s (1 - s)``."""
         return self.apply(functions.sigmoid)
 
     def leaky_relu(self):
+        """``x`` for x > 0, else ``0.01 x``; its derivative is 1 or 0.01."""
         return self.apply(functions.leaky_relu)
 
     def exp(self):
+        """``e^x``; its derivative is ``e^x``."""
         return self.apply(functions.exp)
 
     def log(self):
+        """``ln x`` for x > 0; its derivative is ``1 / x``."""
         return self.apply(functions.log)
 
     # ----------------------------------------------------------------------- backward
