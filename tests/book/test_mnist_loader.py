@@ -14,7 +14,8 @@ from chainrule.book import mnist_loader, network
 
 
 @pytest.fixture(scope="module")
-def root() -> Path:
+def mnist_root() -> Path:
+    """A data root whose ``mnist`` folder holds MNIST (tests/data/conftest.py has the same)."""
     env = os.environ.get("CHAINRULE_DATA")
     path = (Path(env) if env else Path(__file__).parents[3] / "shared" / "data").resolve()
     assert (path / "mnist").is_dir(), f"no MNIST at {path / 'mnist'}; set CHAINRULE_DATA"
@@ -22,8 +23,8 @@ def root() -> Path:
 
 
 @pytest.fixture(scope="module")
-def wrapped(root):
-    return mnist_loader.load_data_wrapper(root)
+def wrapped(mnist_root):
+    return mnist_loader.load_data_wrapper(mnist_root)
 
 
 def raw(root, name, header):
@@ -31,7 +32,8 @@ def raw(root, name, header):
     return np.frombuffer(gzip.decompress((root / "mnist" / name).read_bytes())[header:], np.uint8)
 
 
-def test_load_data_wrapper_gives_the_books_lists(root, wrapped):
+def test_load_data_wrapper_gives_the_books_lists(mnist_root, wrapped):
+    root = mnist_root
     training, validation, test = wrapped
     assert (len(training), len(validation), len(test)) == (50000, 10000, 10000)
     images = raw(root, "train-images-idx3-ubyte.gz", 16).reshape(60000, 784)
@@ -48,7 +50,8 @@ def test_load_data_wrapper_gives_the_books_lists(root, wrapped):
     assert [y for _, y in test[:100]] == test_labels[:100].tolist()
 
 
-def test_load_data_gives_the_books_arrays(root):
+def test_load_data_gives_the_books_arrays(mnist_root):
+    root = mnist_root
     (X, y), (X_val, y_val), (X_test, y_test) = mnist_loader.load_data(root)
     assert X.shape == (50000, 784) and y.shape == (50000,)
     assert X_val.shape == (10000, 784) and X_test.shape == (10000, 784) and y_test.shape == (10000,)

@@ -25,8 +25,10 @@ def stack(data):
     ``X`` of shape ``(m, n_0)``; ``Y`` of shape ``(m, n_L)`` for column targets, ``(m,)`` for
     digits."""
     xs, ys = zip(*data)
-    X = np.concatenate(xs, axis=1).T
-    Y = np.concatenate(ys, axis=1).T if np.ndim(ys[0]) == 2 else np.asarray(ys)
+    m = len(xs)
+    # float64 rows in one contiguous array: the engine's products then need no cast or copy
+    X = np.array(xs, dtype=np.float64).reshape(m, -1)
+    Y = np.array(ys, dtype=np.float64).reshape(m, -1) if np.ndim(ys[0]) == 2 else np.asarray(ys)
     return X, Y
 
 
