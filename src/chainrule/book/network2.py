@@ -34,7 +34,7 @@ class QuadraticCost:
     @staticmethod
     def delta(z, a, y):
         """BP1: ``delta^L = (a - y) (.) sigma'(z)``."""
-        return _QUADRATIC_DELTA(z, a, y)
+        return functions.quadratic.derivative(a, y) * functions.sigmoid.derivative(z, a)
 
 
 class CrossEntropyCost:
@@ -50,12 +50,11 @@ class CrossEntropyCost:
 
     @staticmethod
     def delta(z, a, y):
-        """BP1: ``delta^L = a - y``."""
-        return _CROSS_ENTROPY_DELTA(z, a, y)
+        """BP1: ``delta^L = a - y``: ``dC/da = (a - y) / (a (1 - a))`` times ``sigma'(z) =
+        a (1 - a)``, simplified (so exact where ``a`` is 0 or 1)."""
+        return a - y
 
 
-_QUADRATIC_DELTA = functions.output_error(functions.quadratic, functions.sigmoid)
-_CROSS_ENTROPY_DELTA = functions.output_error(functions.cross_entropy, functions.sigmoid)
 COSTS = {c.__name__: c for c in (QuadraticCost, CrossEntropyCost)}
 
 
