@@ -11,6 +11,8 @@ import numpy as np
 import pytest
 from autograd import grad as ag_grad
 from conftest import central_difference
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn.datasets import make_moons
 
 from chainrule.errors import InputError, InputTypeError
@@ -283,3 +285,37 @@ def test_micrographs_demo_notebook_runs_and_learns_the_moons():
     assert history[-1][1] == 1.0 and len(history) < 60  # 100% from step 40 in this run
     assert history[-1][0] < 0.1 * history[0][0]
     assert len(loss(batch_size=10)[0]._prev) == 2  # the notebook's mini-batch path runs too
+
+
+# Each step: (hand-made op, built-in op, autograd op), all the same function.
+STEPS = {
+    "tanh": (lecture_tanh, lambda v: v.tanh(), anp.tanh),
+    "exp": (lambda v: lecture_exp(v * 0.3), lambda v: (v * 0.3).exp(), lambda v: anp.exp(v * 0.3)),
+    "square": (lambda v: lecture_pow(v, 2), lambda v: v**2, lambda v: v**2),
+    "cube": (lambda v: lecture_pow(v, 3) * 0.1, lambda v: v**3 * 0.1, lambda v: v**3 * 0.1),
+}
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.floats(-1.5, 1.5), min_size=2, max_size=2),
+    st.lists(
+        st.tuples(st.sampled_from(sorted(STEPS)), st.booleans(), st.integers(0, 1)),
+        min_size=1,
+        max_size=8,
+    ),
+)
+def test_random_mixes_of_hand_made_and_built_in_ops_match_autograd(xs, steps):
+    def run(inputs, pick):
+        v = inputs[0]
+        for name, by_hand, k in steps:
+            v = pick(STEPS[name], by_hand)(v) + inputs[k] * 0.5  # reuse an input: paths add up
+        return v * inputs[1]
+
+    leaves = [Value(x) for x in xs]
+    out = run(leaves, lambda ops, by_hand: ops[0] if by_hand else ops[1])
+    if not abs(out.data) < 1e6:
+        return  # (a long run of cubes can overflow a float; nothing to compare)
+    out.backward()
+    expected = ag_grad(lambda p: run([p[0], p[1]], lambda ops, _: ops[2]))(np.array(xs))
+    np.testing.assert_allclose([v.grad for v in leaves], expected, rtol=1e-9, atol=1e-12)
