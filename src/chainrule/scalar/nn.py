@@ -29,6 +29,7 @@ class Module:
     """What every model has: its parameters, and a way to clear their gradients."""
 
     def parameters(self) -> list[Value]:
+        """Every Value that training adjusts (none for the bare Module)."""
         return []
 
     def zero_grad(self) -> None:
@@ -52,6 +53,7 @@ class Neuron(Module):
         return act.apply(self.activation) if self.nonlin else act
 
     def parameters(self) -> list[Value]:
+        """The weights ``w_1 .. w_nin``, then the bias ``b`` (micrograd's order)."""
         return self.w + [self.b]
 
     def __repr__(self) -> str:
@@ -70,6 +72,7 @@ class Layer(Module):
         return out[0] if len(out) == 1 else out
 
     def parameters(self) -> list[Value]:
+        """Each neuron's parameters, neuron after neuron."""
         return [p for n in self.neurons for p in n.parameters()]
 
     def __repr__(self) -> str:
@@ -96,6 +99,7 @@ class MLP(Module):
         return x
 
     def parameters(self) -> list[Value]:
+        """Each layer's parameters, first layer first."""
         return [p for layer in self.layers for p in layer.parameters()]
 
     def __repr__(self) -> str:

@@ -35,14 +35,17 @@ class Op(str):
 
 
 def mul_local(a, b, out):
+    """The rule of ``a * b``."""
     return b, a  # d(ab)/da = b, d(ab)/db = a
 
 
 def div_local(a, b, out):
+    """The rule of ``a / b``."""
     return 1 / b, -out / b  # d(a/b)/da = 1/b, d(a/b)/db = -a/b^2 = -out/b
 
 
 def pow_value_local(a, b, out):
+    """The rule of ``a ** b`` for a Value exponent ``b``."""
     # d(a^b)/da = b a^(b-1), d(a^b)/db = a^b log a (a Value has .log(), a float has math.log)
     log_a = a.log() if hasattr(a, "log") else math.log(a)
     return b * a ** (b - 1), out * log_a
