@@ -1,8 +1,10 @@
 """The Value engine: every op against central finite differences, random expression graphs against
 HIPS autograd, accumulation, deep graphs, higher-order gradients and bad input."""
 
+import ast
 import math
 import sys
+from pathlib import Path
 
 import autograd.numpy as anp
 import numpy as np
@@ -13,6 +15,7 @@ from conftest import central_difference
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import chainrule.scalar
 from chainrule import Value
 from chainrule.errors import InputError, InputTypeError
 from chainrule.scalar import topological_order
@@ -374,3 +377,38 @@ def test_x_to_the_zero_and_one_at_zero_have_finite_derivatives(create_graph):
 def test_overflow_is_one_sentence(make):
     with pytest.raises(InputError, match="(overflows a float|too large for a float)"):
         make()
+
+
+# ------------------------------------------------------------------- one rule per op, imports
+def test_each_op_stores_the_numbers_of_the_rule_its_op_carries():
+    # the forward pass stores local derivatives computed by the op's own rule, the same function
+    # that backward(create_graph=True) calls with Values
+    a, b = Value(0.7), Value(-1.3)
+    for out in (a * b, a / b, a**3, a ** Value(2.5), a**0.5, a.tanh(), b.sigmoid(), b.relu()):
+        da, db = out._op.local(out._a.data, None if out._b is None else out._b.data, out.data)
+        assert (out._da, out._db if out._b is not None else None) == (da, db)
+    for out in (a + b, a - b, -a):
+        assert out._op.local is None  # constant derivatives: the stored numbers are the rule
+    cube = a**3
+    assert cube._b is None and cube._db == 0.0 and cube._op == "**3"  # no exponent in _db
+
+
+def _chainrule_imports(path):
+    """The chainrule modules a file imports, as dotted names (``from chainrule import x``: x)."""
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            yield from (n.name for n in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module == "chainrule":
+            yield from (f"chainrule.{n.name}" for n in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            yield node.module
+
+
+def test_the_engine_imports_only_functions_and_errors():
+    allowed = ("chainrule.functions", "chainrule.errors", "chainrule.scalar.")
+    for path in Path(chainrule.scalar.__file__).parent.glob("*.py"):
+        if path.name in ("trainable.py", "demo.py"):
+            continue  # the adapter to the training loop and the demo script, not the engine
+        for name in _chainrule_imports(path):
+            if name.startswith("chainrule"):
+                assert name.startswith(allowed), f"{path.name} imports {name}"

@@ -76,7 +76,7 @@ def test_mlp_has_micrographs_shape_and_api():
     assert not model.layers[-1].neurons[0].nonlin  # the last layer is linear
     out = model([1.0, -2.0])  # plain numbers work as inputs; one output comes back bare
     assert isinstance(out, Value)
-    assert repr(model).startswith("MLP of [Layer of [ReluNeuron(2)")
+    assert repr(model).startswith("MLP of [Layer of [ReLUNeuron(2)")
     assert repr(model).endswith("Layer of [LinearNeuron(16)]]")
     assert repr(Neuron(3, activation="tanh")) == "TanhNeuron(3)"
     assert isinstance(Layer(2, 3)([1.0, 2.0]), list)

@@ -13,28 +13,48 @@ a value used twice collects both contributions.
 
 Design choices (and why):
 
-* Every operation is unary or binary, so a node stores at most two inputs (``_a``, ``_b``) and their
-  local derivatives (``_da``, ``_db``) in ``__slots__``: no closure, no set and no tuple per node.
-  Parents point to children, never back, so a graph has no reference cycles and Python frees it by
-  reference counting the moment the last name for it goes away; the cyclic garbage collector
-  never has to walk it. (micrograd's per-node closures make cycles, and on a moons MLP most of its
-  step time goes to the collector.) The one exception is ``backward(create_graph=True)``: each
-  ``.grad`` is then a Value built from the graph, so node and gradient refer to each other.
-* The topological sort is iterative, so a chain of a million nodes needs no recursion.
-* Activations come from ``chainrule.functions``, the table every engine shares.
+* A built-in node stores at most two inputs (``_a``, ``_b``) and their local derivatives (``_da``,
+  ``_db``) in ``__slots__``: no closure, set or tuple per node. Parents point to children, never
+  back, so such a graph has no reference cycles and is freed by reference counting alone.
+  (micrograd's per-node closures make cycles; on a moons MLP most of its step goes to the
+  cyclic garbage collector.) The topological sort is iterative (see ``scalar.graph``).
+* **One rule per operation**: ``local(a, b, out) -> (d out/d a, d out/d b)``, written with
+  arithmetic only, so it takes floats (the forward pass stores its numbers) and Values
+  (``backward(create_graph=True)`` builds the graph of a gradient from the same function). The
+  rule travels inside the node's ``_op``, an :class:`Op`: the op's name as a ``str`` carrying its
+  rule. ``+ - neg`` have constant derivatives, so their stored numbers are the rule; activations
+  take theirs from ``chainrule.functions``, the table every engine shares. (``*``, the commonest
+  op, stores its rule's numbers ``(b, a)`` without calling it: a call per node costs a few
+  percent of a training step; a test checks every op stores what its rule gives.)
+* **micrograd's way works too**: ``Value(data, _children, _op, label)`` makes a node by hand, and a
+  closure assigned to its ``_backward`` is called by ``backward()`` in topological order, mixed
+  freely with built-in nodes (which keep their closure-free path).
 """
 
 from __future__ import annotations
 
-import gc
 import math
 import numbers
-from contextlib import contextmanager
+from collections.abc import Callable
 
 from chainrule import functions
 from chainrule.errors import InputError, InputTypeError
+from chainrule.scalar.graph import backward_graph, collector_paused, topological_order
+from chainrule.scalar.rules import (
+    ADD,
+    DIV,
+    MUL,
+    NEG,
+    POW_VALUE,
+    SUB,
+    Op,
+    activation_op,
+    div_local,
+    pow_op,
+    pow_value_local,
+)
 
-__all__ = ["Value", "topological_order", "collector_paused"]
+__all__ = ["Op", "Value", "topological_order", "collector_paused"]
 
 _new = object.__new__
 
@@ -79,6 +99,23 @@ def _as_data(x) -> float:
     return x
 
 
+def _as_children(children) -> tuple[Value, ...]:
+    """micrograd's ``_children`` as a tuple of Values, or one clear sentence saying why not."""
+    try:
+        kids = tuple(children)
+    except TypeError:
+        kids = None
+    if kids is None or not all(isinstance(k, Value) for k in kids):
+        raise InputTypeError(
+            f"Value's _children must be Values, e.g. Value(5.0, (a, b), '+'), got {children!r}."
+        )
+    return kids
+
+
+def _noop() -> None:
+    """The backward step of a leaf: nothing to pass on."""
+
+
 def _wrap(x) -> Value:
     return x if isinstance(x, Value) else Value(x)
 
@@ -86,10 +123,16 @@ def _wrap(x) -> Value:
 class Value:
     """One number in a computation, the operation that made it, and ``dL/d(this)`` in ``.grad``.
 
-    ``Value(data, label="")``. Arithmetic (``+ - * / **``, unary ``-``, the reflected forms with
-    plain numbers) and the methods ``exp log tanh sigmoid relu leaky_relu`` return new Values that
-    record their inputs. ``backward()`` then fills in ``.grad`` of every Value the result depends
-    on.
+    ``Value(data, _children=(), _op="", label="")``, micrograd's signature: ``Value(2.0)``,
+    ``Value(2.0, label="x")``, or a node made by hand, ``Value(5.0, (a, b), "+")``. (A string in
+    the second place is read as the label, chainrule's older ``Value(2.0, "x")``.) Arithmetic
+    (``+ - * / **``, unary ``-``, the reflected forms with plain numbers) and the methods
+    ``exp log tanh sigmoid relu leaky_relu`` return new Values that record their inputs.
+    ``backward()`` then fills in ``.grad`` of every Value the result depends on.
+
+    **An op written the micrograd lecture's way** works alongside the built-in ones: make its
+    output by hand, ``out = Value(t, (self,), "tanh")``, and assign ``out._backward`` a closure
+    that adds into each input's ``.grad``; ``backward()`` calls it in topological order.
 
     **Gradients accumulate.** ``backward()`` *adds* into the ``.grad`` of the leaves (Values you
     made yourself: parameters, inputs); it never clears them. Within one pass that is the chain
@@ -99,23 +142,69 @@ class Value:
     operations) are recomputed from zero by each ``backward()``.
     """
 
+    # A built-in node has its inputs in _a (and _b) and its local derivatives in _da (and _db).
+    # A leaf or a node made by hand has _a and _b None, its inputs in _da (a tuple, empty for a
+    # leaf) and its backward closure in _db (or None): two slots reused rather than two more,
+    # because a node of eight slots fits a smaller allocation (80 bytes, not 96) and every
+    # operation, sort and free of the fast path would pay for the bigger one.
     __slots__ = ("data", "grad", "label", "_op", "_a", "_da", "_b", "_db")
 
-    def __init__(self, data, label: str = ""):
+    def __init__(self, data, _children=(), _op: str = "", label: str = ""):
+        if isinstance(_children, str):  # Value(2.0, "x"): the label in the second place
+            _children, label = (), _children or label
         self.data = _as_data(data)
         self.grad = 0.0
         self.label = label
-        self._op = ""
+        self._op = _op
         self._a = None
-        self._da = 0.0
+        self._da = _as_children(_children) if _children else ()
         self._b = None
-        self._db = 0.0
+        self._db = None
 
     # ----------------------------------------------------------------------- the graph
     @property
-    def _prev(self) -> tuple[Value, ...]:
-        """The inputs this Value was made from (micrograd's name), empty for a leaf."""
-        return tuple(v for v in (self._a, self._b) if v is not None)
+    def _prev(self):
+        """The inputs this Value was made from, as a set (micrograd's ``_prev``) that iterates in
+        the order they were given (``a`` before ``b``); empty for a leaf."""
+        kids = (
+            self._da if self._a is None else (self._a,) if self._b is None else (self._a, self._b)
+        )
+        return dict.fromkeys(kids).keys()
+
+    @_prev.setter
+    def _prev(self, children) -> None:
+        self._make_by_hand(self._backward)
+        self._da = _as_children(children)
+
+    @property
+    def _backward(self) -> Callable[[], None]:
+        """This node's step of the backward pass: add ``self.grad * local`` into each input's
+        ``.grad``. Assign a closure to define an op by hand, as in the micrograd lecture."""
+        if self._a is None:
+            return self._db or _noop
+        a, da, b, db = self._a, self._da, self._b, self._db
+
+        def step():
+            a.grad += self.grad * da
+            if b is not None:
+                b.grad += self.grad * db
+
+        return step
+
+    @_backward.setter
+    def _backward(self, fn: Callable[[], None]) -> None:
+        if not callable(fn):
+            raise InputTypeError(
+                f"_backward must be a function of no arguments, got {type(fn).__name__}."
+            )
+        self._make_by_hand(fn)
+
+    def _make_by_hand(self, fn) -> None:
+        """Turn a built-in node into one made by hand (same inputs, ``fn`` as its backward)."""
+        if self._a is not None:
+            self._da = tuple(v for v in (self._a, self._b) if v is not None)
+            self._a = self._b = None
+        self._db = None if fn is _noop else fn
 
     @property
     def op(self) -> str:
@@ -126,29 +215,31 @@ class Value:
     def __add__(self, other):
         if not isinstance(other, Value):
             other = Value(other)
-        return _node(self.data + other.data, "+", self, 1.0, other, 1.0)
+        return _node(self.data + other.data, ADD, self, 1.0, other, 1.0)
 
     def __mul__(self, other):
         if not isinstance(other, Value):
             other = Value(other)
-        return _node(self.data * other.data, "*", self, other.data, other, self.data)
+        x, y = self.data, other.data
+        return _node(x * y, MUL, self, y, other, x)  # mul_local(x, y) = (y, x), inlined
 
     def __sub__(self, other):
         if not isinstance(other, Value):
             other = Value(other)
-        return _node(self.data - other.data, "-", self, 1.0, other, -1.0)
+        return _node(self.data - other.data, SUB, self, 1.0, other, -1.0)
 
     def __truediv__(self, other):
         if not isinstance(other, Value):
             other = Value(other)
-        b = other.data
-        if b == 0.0:
-            raise InputError(f"division of {self.data} by zero; the quotient is undefined.")
-        out = self.data / b
-        return _node(out, "/", self, 1.0 / b, other, -out / b)  # d(a/b)/db = -a/b^2 = -out/b
+        x, y = self.data, other.data
+        if y == 0.0:
+            raise InputError(f"division of {x} by zero; the quotient is undefined.")
+        out = x / y
+        da, db = div_local(x, y, out)
+        return _node(out, DIV, self, da, other, db)
 
     def __neg__(self):
-        return _node(-self.data, "neg", self, -1.0)
+        return _node(-self.data, NEG, self, -1.0)
 
     def __pow__(self, other):
         if isinstance(other, Value):
@@ -166,18 +257,12 @@ class Value:
             )
         if x == 0.0 and k < 0.0:
             raise InputError(f"0 ** {k} divides by zero; keep the base away from 0.")
+        op = pow_op(k)  # the constant exponent lives in the op, beside its rule
         try:
             out = x**k
-            if k == 0.0:
-                local = 0.0  # x**0 is the constant 1
-            elif x == 0.0 and k < 1.0:
-                local = math.inf  # d(x^k)/dx = k x^(k-1) grows without bound at 0 for k < 1
-            else:
-                local = k * x ** (k - 1)
+            return _node(out, op, self, op.local(x, None, out)[0])
         except OverflowError:
             raise InputError(f"{x} ** {k} overflows a float; scale the base down.") from None
-        # A unary node has no second input; it keeps its constant exponent in _db for create_graph.
-        return _node(out, f"**{k:g}", self, local, None, k)
 
     def _pow_value(self, other: Value):
         x, k = self.data, other.data
@@ -188,7 +273,8 @@ class Value:
             )
         try:
             out = x**k
-            return _node(out, "**", self, k * x ** (k - 1), other, out * math.log(x))
+            da, db = pow_value_local(x, k, out)
+            return _node(out, POW_VALUE, self, da, other, db)
         except OverflowError:
             raise InputError(f"{x} ** {k} overflows a float; scale the base down.") from None
 
@@ -234,24 +320,30 @@ class Value:
             y = fn.scalar(x)
         except OverflowError:
             raise InputError(f"{fn.name}({x}) overflows a float; scale the input down.") from None
-        return _node(y, fn.name, self, fn.scalar_derivative(x, y))
+        return _node(y, activation_op(fn), self, fn.scalar_derivative(x, y))
 
     def relu(self):
+        """``max(0, x)``; its derivative is 1 for x > 0, else 0."""
         return self.apply(functions.relu)
 
     def tanh(self):
+        """``tanh x``; its derivative is ``1 - tanh^2 x``."""
         return self.apply(functions.tanh)
 
     def sigmoid(self):
+        """``1 / (1 + e^-x)``; its derivative is ``s (1 - s)``."""
         return self.apply(functions.sigmoid)
 
     def leaky_relu(self):
+        """``x`` for x > 0, else ``0.01 x``; its derivative is 1 or 0.01."""
         return self.apply(functions.leaky_relu)
 
     def exp(self):
+        """``e^x``; its derivative is ``e^x``."""
         return self.apply(functions.exp)
 
     def log(self):
+        """``ln x`` for x > 0; its derivative is ``1 / x``."""
         return self.apply(functions.log)
 
     # ----------------------------------------------------------------------- backward
@@ -260,8 +352,9 @@ class Value:
 
         Seeds ``self.grad = 1`` (``dself/dself``), then visits the nodes outputs-first (reverse
         topological order, so a node's gradient is complete before it is passed on) and adds
-        ``node.grad * local_derivative`` into each input's ``.grad``. Leaves accumulate across
-        calls; interior nodes start from zero each call (see the class docstring).
+        ``node.grad * local_derivative`` into each input's ``.grad`` (a node made by hand runs its
+        ``_backward`` closure instead). Leaves accumulate across calls; interior nodes start from
+        zero each call (see the class docstring).
 
         ``create_graph=True`` makes every ``.grad`` a ``Value`` built from this graph's values, so a
         gradient can itself be differentiated (second derivatives)::
@@ -271,10 +364,11 @@ class Value:
         """
         order = topological_order(self)
         for node in order:
-            if node._a is not None:
+            if node._a is not None or node._da:  # (a hand-made node's _da: its inputs)
                 node.grad = 0.0
         if create_graph:
-            _backward_graph(order, self)
+            self.grad = Value(1.0, label=f"d{self.label}/d{self.label}" if self.label else "")
+            backward_graph(order, self)
             return
         self.grad = 1.0
         for node in reversed(order):
@@ -285,107 +379,14 @@ class Value:
                 b = node._b
                 if b is not None:
                     b.grad += g * node._db
+            elif node._db is not None:  # a node made by hand: its closure
+                node._db()
 
     # ----------------------------------------------------------------------- display
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
         return f"Value(data={self.data:.6g}, grad={_fmt(self.grad)}{label})"
 
-    def _repr_mimebundle_(self, include=None, exclude=None):
-        """Jupyter shows a Value as the drawing of its graph (text where Graphviz is missing)."""
-        from chainrule.viz.graph import mimebundle
-
-        return mimebundle(self)
-
 
 def _fmt(g) -> str:
-    return f"{g:.6g}" if isinstance(g, float) else f"Value({g.data:.6g})"
-
-
-def topological_order(root: Value) -> list[Value]:
-    """Every Value ``root`` depends on, each after all of its inputs (``root`` last).
-
-    Depth-first search with an explicit stack instead of recursion, so it works for graphs of any
-    depth. A node is pushed, then its unvisited inputs above it; when it comes back to the top of
-    the stack all of its inputs are placed, so it is placed too.
-    """
-    order: list[Value] = []
-    placed: set[Value] = set()  # Values hash by identity
-    entered: set[Value] = set()
-    stack = [root]
-    while stack:
-        node = stack[-1]
-        if node in entered:  # back on top: all of its inputs are placed
-            stack.pop()
-            if node not in placed:  # (a second copy pushed by another parent is skipped)
-                placed.add(node)
-                order.append(node)
-            continue
-        entered.add(node)
-        a, b = node._a, node._b
-        if a is not None and a not in entered:
-            stack.append(a)
-        if b is not None and b not in entered:
-            stack.append(b)
-    return order
-
-
-def _graph_locals(node: Value):
-    """The local derivatives of ``node`` as Values (for ``create_graph``), from the same rules."""
-    op, a, b = node._op, node._a, node._b
-    if op == "+":
-        return 1.0, 1.0
-    if op == "-":
-        return 1.0, -1.0
-    if op == "*":
-        return b, a
-    if op == "/":
-        return 1 / b, -node / b
-    if op == "neg":
-        return -1.0, None
-    if op == "**":
-        return b * a ** (b - 1), node * a.log()
-    if op.startswith("**"):
-        k = node._db
-        if k == 0.0:
-            return 0.0, None  # x**0 = 1, a constant
-        return k * a ** (k - 1), None
-    return functions.activation(op).scalar_derivative(a, node), None
-
-
-def _backward_graph(order: list[Value], root: Value) -> None:
-    """``backward(create_graph=True)``: the same walk, with Values instead of floats."""
-    root.grad = Value(1.0, label=f"d{root.label}/d{root.label}" if root.label else "")
-    for node in reversed(order):
-        if node._a is None:
-            continue
-        g = node.grad
-        if isinstance(g, float) and g == 0.0:
-            continue  # no path from this node to the root carries gradient
-        da, db = _graph_locals(node)
-        for child, local in ((node._a, da), (node._b, db)):
-            if child is not None:
-                contribution = g * local
-                child.grad = contribution if _is_zero(child.grad) else child.grad + contribution
-
-
-def _is_zero(g) -> bool:
-    return isinstance(g, float) and g == 0.0
-
-
-@contextmanager
-def collector_paused():
-    """Pause Python's cyclic garbage collector for a block, e.g. one training step on Values.
-
-    A Value graph holds no reference cycles, so it is freed by reference counting alone and the
-    cycle collector has nothing to find in it; but a step allocates tens of thousands of nodes,
-    which sets off full collections that scan the whole interpreter heap. Pausing the collector
-    for the step skips that scan. Cycles made elsewhere are collected as usual once it resumes.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
+    return f"Value({g.data:.6g})" if isinstance(g, Value) else f"{g:.6g}"

@@ -5,6 +5,9 @@ activation node, so its whole computation is visible in the graph. A layer is a 
 that see the same inputs; an MLP is a list of layers, the last one linear (no activation), as in
 micrograd: ``MLP(2, [16, 16, 1])``.
 
+``MLP(2, [16, 16, 1])`` is micrograd's network: the same layers, the same parameters in the same
+order, the same reprs, and (below) the same weights for the same seed.
+
 Weights start uniform in ``[-1, 1]`` drawn from Python's ``random`` module, exactly as micrograd
 draws them, so a micrograd script seeded with ``random.seed(...)`` gets the same network here.
 Pass ``seed=`` for a private generator instead.
@@ -19,11 +22,14 @@ from chainrule.scalar.engine import Value
 
 __all__ = ["Module", "Neuron", "Layer", "MLP"]
 
+_NAMES = {"relu": "ReLU"}  # micrograd's spelling in reprs: MLP(2, [16, 16, 1]) prints as there
+
 
 class Module:
     """What every model has: its parameters, and a way to clear their gradients."""
 
     def parameters(self) -> list[Value]:
+        """Every Value that training adjusts (none for the bare Module)."""
         return []
 
     def zero_grad(self) -> None:
@@ -47,11 +53,12 @@ class Neuron(Module):
         return act.apply(self.activation) if self.nonlin else act
 
     def parameters(self) -> list[Value]:
+        """The weights ``w_1 .. w_nin``, then the bias ``b`` (micrograd's order)."""
         return self.w + [self.b]
 
     def __repr__(self) -> str:
-        kind = self.activation.name.capitalize() if self.nonlin else "Linear"
-        return f"{kind}Neuron({len(self.w)})"
+        kind = _NAMES.get(self.activation.name, self.activation.name.capitalize())
+        return f"{kind if self.nonlin else 'Linear'}Neuron({len(self.w)})"
 
 
 class Layer(Module):
@@ -65,6 +72,7 @@ class Layer(Module):
         return out[0] if len(out) == 1 else out
 
     def parameters(self) -> list[Value]:
+        """Each neuron's parameters, neuron after neuron."""
         return [p for n in self.neurons for p in n.parameters()]
 
     def __repr__(self) -> str:
@@ -91,6 +99,7 @@ class MLP(Module):
         return x
 
     def parameters(self) -> list[Value]:
+        """Each layer's parameters, first layer first."""
         return [p for layer in self.layers for p in layer.parameters()]
 
     def __repr__(self) -> str:
