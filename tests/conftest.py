@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import numpy as np
+import pytest
 
 
 def central_difference(f, x: float, h: float = 1e-6) -> float:
@@ -20,3 +24,13 @@ def numeric_gradient(f, xs: np.ndarray, h: float = 1e-6) -> np.ndarray:
         down.flat[i] -= h
         grad.flat[i] = (f(up) - f(down)) / (2 * h)
     return grad
+
+
+@pytest.fixture(scope="session")
+def mnist_root() -> Path:
+    """A data root whose ``mnist`` subfolder holds MNIST's four ``.gz`` files: $CHAINRULE_DATA,
+    else the shared/ folder beside the checkout."""
+    env = os.environ.get("CHAINRULE_DATA")
+    root = (Path(env) if env else Path(__file__).parents[2] / "shared" / "data").resolve()
+    assert (root / "mnist").is_dir(), f"no MNIST at {root / 'mnist'}; set CHAINRULE_DATA"
+    return root

@@ -26,7 +26,7 @@ _WHERE = {
     "Network": "chainrule.network",
     "Tensor": "chainrule.tensor",
     "TensorNetwork": "chainrule.models",
-    "Value": "chainrule.scalar",
+    "Value": "chainrule.viz.graph",  # (which also teaches Jupyter to draw a Value's graph)
     "ValueNetwork": "chainrule.models",
     "build": "chainrule.models",
     "load": "chainrule.models.store",

@@ -2,24 +2,13 @@
 IDX bytes read here by hand; and one epoch on a slice of it against the book's algorithm."""
 
 import gzip
-import os
 import random
-from pathlib import Path
 
 import numpy as np
 import pytest
 from book_reference import Book
 
 from chainrule.book import mnist_loader, network
-
-
-@pytest.fixture(scope="module")
-def mnist_root() -> Path:
-    """A data root whose ``mnist`` folder holds MNIST (tests/data/conftest.py has the same)."""
-    env = os.environ.get("CHAINRULE_DATA")
-    path = (Path(env) if env else Path(__file__).parents[3] / "shared" / "data").resolve()
-    assert (path / "mnist").is_dir(), f"no MNIST at {path / 'mnist'}; set CHAINRULE_DATA"
-    return path
 
 
 @pytest.fixture(scope="module")

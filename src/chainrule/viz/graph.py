@@ -90,3 +90,11 @@ def mimebundle(root: Value) -> dict:
     if has_dot():
         return {"image/svg+xml": draw(root).pipe(format="svg", encoding="utf-8")}
     return {"text/plain": repr(root) + "\n(install Graphviz's dot program to see the graph)"}
+
+
+def _repr_mimebundle_(value, include=None, exclude=None):
+    """Jupyter's display of a Value; attached here so the engine never imports viz."""
+    return mimebundle(value)
+
+
+Value._repr_mimebundle_ = _repr_mimebundle_
