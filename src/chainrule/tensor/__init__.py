@@ -53,7 +53,9 @@ from chainrule.tensor.creation import (
 )
 from chainrule.tensor.ops_elementwise import (
     abs,
+    allclose,
     clamp,
+    clone,
     exp,
     log,
     maximum,
@@ -113,6 +115,10 @@ __all__ = [
     "Generator",
     "Tensor",
     "abs",
+    "all",
+    "allclose",
+    "any",
+    "clone",
     "arange",
     "argmax",
     "argmin",

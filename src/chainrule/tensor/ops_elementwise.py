@@ -14,6 +14,8 @@ from chainrule.tensor.core import Tensor, _data, as_tensor, make, method, unbroa
 
 __all__ = [
     "abs",
+    "allclose",
+    "clone",
     "apply",
     "clamp",
     "exp",
@@ -299,3 +301,23 @@ Tensor.double = lambda self: self.to(xp.float64)
 Tensor.long = lambda self: self.to(xp.int64)
 Tensor.int = lambda self: self.to(xp.int32)
 Tensor.bool = lambda self: self.to(xp.bool_)
+
+
+# ------------------------------------------------------------------------ copies, truth
+@method()
+def clone(self):
+    """A copy of the data that stays in the graph (the gradient passes through unchanged)."""
+    return make(self.data.copy(), (self,), _clone_back)
+
+
+def _clone_back(g, out):
+    return (g,)
+
+
+def allclose(a, b, rtol: float = 1e-5, atol: float = 1e-8) -> bool:
+    """``|a - b| <= atol + rtol |b|`` everywhere (PyTorch's and numpy's test)."""
+    return bool(xp.allclose(_data(a), _data(b), rtol=rtol, atol=atol))
+
+
+Tensor.all = lambda self: Tensor(xp.all(self.data))
+Tensor.any = lambda self: Tensor(xp.any(self.data))

@@ -60,12 +60,12 @@ class Optimizer:
     _lr = lr  # the name the training adapter used before param_groups existed
 
     def zero_grad(self, set_to_none: bool = True) -> None:
-        zero_grads(self.params, set_to_none)
+        for group in self.param_groups:
+            zero_grads(group["params"], set_to_none)
 
     def step(self) -> None:
         """Move every parameter that has a gradient; the subclass says how."""
         for group in self.param_groups:
-            _check_lr(group["lr"])
             for p in group["params"]:
                 if p._grad is not None:
                     self._update(p, p._grad, self.state.setdefault(id(p), {}), group)
@@ -129,7 +129,7 @@ class SGD(Optimizer):
         group = self.param_groups[0]
         if group["momentum"] or group["weight_decay"]:
             return super().step()
-        lr = _check_lr(group["lr"])  # plain SGD, the hot path of the book's training
+        lr = group["lr"]  # plain SGD, the hot path of the book's training
         params = group["params"]
         for p in params:
             if p._grad is not None:
