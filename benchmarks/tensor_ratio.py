@@ -3,9 +3,9 @@
 One MNIST epoch of [784, 30, 10] (float32, sigmoid, quadratic cost, SGD lr 3.0) through
 ``chainrule.train``, as benchmarks/mnist_epoch.py times it (without PyTorch), for ``Network``
 and ``TensorNetwork``, from each source tree given (``--tree NAME=PATH/src``; default: the
-installed chainrule). Rounds alternate trees and engines, rotating who goes first; each epoch
-runs in a fresh process (so two versions of chainrule never share one), and the number is the
-median over rounds of the epoch's training time.
+installed chainrule). Each (tree, engine) pair lives in its own process (two versions of
+chainrule never share one), loaded once; rounds alternate them, rotating who goes first, and
+the number is the median over rounds of one epoch's training time.
 
 Run: python benchmarks/tensor_ratio.py --rounds 7 --tree before=/tmp/base/src --tree after=src
 """
@@ -22,6 +22,8 @@ import time
 
 from _report import write_section
 
+ENGINES = ("network", "tensor")
+
 WORKER = """
 import json, sys
 import numpy as np
@@ -29,29 +31,43 @@ from chainrule.data import load
 from chainrule.network import Network
 from chainrule.tensor.trainable import TensorNetwork
 from chainrule.train import train
-engine, batch, seed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+cls = {"network": Network, "tensor": TensorNetwork}[sys.argv[1]]
 data = load("mnist")
-cls = {"network": Network, "tensor": TensorNetwork}[engine]
-net = cls([784, 30, 10], dtype=np.float32, seed=seed)
-h = train(net, data.X_train, data.y_train, epochs=1, batch_size=batch, lr=3.0, seed=seed)
-print(json.dumps(h.epochs[0].epoch_seconds))
+print("ready", flush=True)
+for line in sys.stdin:
+    batch, seed = map(int, line.split())
+    net = cls([784, 30, 10], dtype=np.float32, seed=seed)
+    h = train(net, data.X_train, data.y_train, epochs=1, batch_size=batch, lr=3.0, seed=seed)
+    print(json.dumps(h.epochs[0].epoch_seconds), flush=True)
 """
 
 
-def epoch(src: str | None, engine: str, batch: int, seed: int) -> float:
-    env = dict(os.environ)
-    env.pop("OPENBLAS_CORETYPE", None)  # as mnist_epoch.py: the slower forced kernel is off
-    env.pop("OPENBLAS_L2_SIZE", None)
-    if src:
-        env["PYTHONPATH"] = os.path.abspath(src)
-    out = subprocess.run(
-        [sys.executable, "-c", WORKER, engine, str(batch), str(seed)],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
+class Worker:
+    """One process holding one tree's chainrule and one engine, timing epochs on request."""
+
+    def __init__(self, src: str | None, engine: str):
+        env = dict(os.environ)
+        env.pop("OPENBLAS_CORETYPE", None)  # as mnist_epoch.py: the slower forced kernel is off
+        env.pop("OPENBLAS_L2_SIZE", None)
+        if src:
+            env["PYTHONPATH"] = os.path.abspath(src)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", WORKER, engine],
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self.proc.stdout.readline().strip() == "ready"
+
+    def epoch(self, batch: int, seed: int) -> float:
+        self.proc.stdin.write(f"{batch} {seed}\n")
+        self.proc.stdin.flush()
+        return json.loads(self.proc.stdout.readline())
+
+    def close(self):
+        self.proc.stdin.close()
+        self.proc.wait()
 
 
 def main():
@@ -66,25 +82,28 @@ def main():
     lines = [
         "One MNIST epoch of `[784, 30, 10]`, float32, sigmoid + quadratic, SGD lr 3.0, through "
         f"`chainrule.train`; median of {args.rounds} alternating rounds (rotating who goes "
-        "first), each epoch in a fresh process.",
+        "first), one process per tree and engine.",
         "",
         "| tree | batch | Network (s) | Tensor engine (s) | Tensor / Network |",
         "| --- | --- | --- | --- | --- |",
     ]
+    workers = {(name, engine): Worker(src, engine) for name, src in trees for engine in ENGINES}
+    jobs = list(workers)
     for batch in args.batch:
-        jobs = [(name, src, engine) for name, src in trees for engine in ("network", "tensor")]
-        runs = {(name, engine): [] for name, _, engine in jobs}
+        runs = {job: [] for job in jobs}
         for r in range(args.rounds):
             k = r % len(jobs)
-            for name, src, engine in jobs[k:] + jobs[:k]:
+            for job in jobs[k:] + jobs[:k]:  # A B C D, B C D A, ...
                 time.sleep(0.2)
-                runs[name, engine].append(epoch(src, engine, batch, r))
+                runs[job].append(workers[job].epoch(batch, r))
         for name, _ in trees:
             n = statistics.median(runs[name, "network"])
             t = statistics.median(runs[name, "tensor"])
             row = f"| {name} | {batch} | {n:.3f} | {t:.3f} | {t / n:.3f} |"
             print(row, flush=True)
             lines.append(row)
+    for worker in workers.values():
+        worker.close()
     if not args.no_write:
         write_section("Tensor engine: the hot path before and after", "\n".join(lines))
 
