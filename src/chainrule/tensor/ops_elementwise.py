@@ -282,7 +282,11 @@ Tensor.__ge__ = _compare(xp.greater_equal)
 @method()
 def to(self, dtype):
     """The same values as ``dtype``; a float-to-float change passes the gradient back (cast to
-    the input's dtype)."""
+    the input's dtype). ``to("cpu")`` is the tensor itself: there is no other device."""
+    if isinstance(dtype, str) and dtype.split(":")[0] in ("cpu", "cuda", "mps"):
+        if dtype != "cpu":
+            raise InputError(f"chainrule tensors live on the CPU (numpy); .to({dtype!r}) can't.")
+        return self
     dtype = xp.dtype(dtype)
     if dtype == self.data.dtype:
         return self
