@@ -21,6 +21,8 @@ from chainrule.tensor.optim.lr_scheduler import StepLR
 
 # ------------------------------------------------------------------------ creation and dtypes
 def test_creation_and_default_dtypes():
+    import chainrule.tensor.tensor  # noqa: F401 - the old module must not hide torch.tensor
+
     assert torch.tensor([1.0, 2.0]).dtype == torch.float32  # PyTorch's default float
     assert torch.tensor([1, 2]).dtype == torch.int64
     assert torch.tensor(np.array([1.0])).dtype == torch.float64  # numpy keeps its own
@@ -60,6 +62,9 @@ def test_dtype_conversions_and_python_values():
     assert x.long().tolist() == [1, -2] and x.to(torch.float64).dtype == torch.float64
     assert torch.tensor(3.5).item() == 3.5 and isinstance(x.tolist(), list)
     assert isinstance(x.numpy(), np.ndarray)
+    assert x.to("cpu") is x
+    with pytest.raises(InputError, match="CPU"):
+        x.to("cuda")
 
 
 # ------------------------------------------------------------------------ shape
