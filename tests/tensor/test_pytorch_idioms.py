@@ -13,6 +13,7 @@ from autograd import grad as ag_grad
 
 import chainrule.tensor as torch
 import chainrule.tensor.nn.functional as F
+import chainrule.tensor.tensor  # noqa: F401 - the old module must not hide torch.tensor
 from chainrule import nn as chainrule_nn
 from chainrule.errors import InputError
 from chainrule.tensor import nn
@@ -21,8 +22,7 @@ from chainrule.tensor.optim.lr_scheduler import StepLR
 
 # ------------------------------------------------------------------------ creation and dtypes
 def test_creation_and_default_dtypes():
-    import chainrule.tensor.tensor  # noqa: F401 - the old module must not hide torch.tensor
-
+    assert callable(torch.tensor)  # importing the old module (above) did not hide it
     assert torch.tensor([1.0, 2.0]).dtype == torch.float32  # PyTorch's default float
     assert torch.tensor([1, 2]).dtype == torch.int64
     assert torch.tensor(np.array([1.0])).dtype == torch.float64  # numpy keeps its own
