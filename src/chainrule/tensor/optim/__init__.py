@@ -13,7 +13,7 @@ import math
 import numpy as np
 
 from chainrule.errors import InputError
-from chainrule.tensor.backend import subtract_scaled, xp
+from chainrule.tensor.backend import xp
 from chainrule.tensor.core import mark_changed
 from chainrule.tensor.modules import zero_grads
 
@@ -133,7 +133,7 @@ class SGD(Optimizer):
         params = group["params"]
         for p in params:
             if p._grad is not None:
-                subtract_scaled(p.data, p._grad, lr)
+                p.data -= lr * p._grad
         mark_changed(*params)
 
     def _update(self, p, grad, state, group):
@@ -148,7 +148,7 @@ class SGD(Optimizer):
                 b *= momentum
                 b += (1 - group["dampening"]) * grad
             grad = grad + momentum * b if group["nesterov"] else b
-        subtract_scaled(p.data, grad, group["lr"])
+        p.data -= group["lr"] * grad
 
 
 class Adam(Optimizer):
