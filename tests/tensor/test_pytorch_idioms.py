@@ -324,3 +324,17 @@ def test_param_groups_and_step_lr():
 def test_micrograd_mlp_form_points_to_the_scalar_engine():
     with pytest.raises(InputError, match="chainrule.scalar.nn"):
         chainrule_nn.MLP(2, [16, 16, 1])
+
+
+def test_optimizer_state_dict_round_trip_continues_identically():
+    a, b = nn.Parameter(np.array([1.0, -2.0])), nn.Parameter(np.array([1.0, -2.0]))
+    first = torch.optim.Adam([a], lr=0.1)
+    _steps(first, a, GRADS[:2])
+    b.data[...] = a.data
+    second = torch.optim.Adam([b], lr=0.5)
+    second.load_state_dict(first.state_dict())
+    assert second.param_groups[0]["lr"] == 0.1
+    np.testing.assert_array_equal(_steps(first, a, GRADS[2:]), _steps(second, b, GRADS[2:]))
+    old_form = {"lr": 0.2, "state": {}}  # what chainrule's checkpoints stored before
+    second.load_state_dict(old_form)
+    assert second.lr == 0.2

@@ -75,8 +75,10 @@ class Optimizer:
         raise NotImplementedError
 
     def state_dict(self) -> dict:
-        """The groups' settings and each parameter's state (by position), arrays copied."""
+        """The groups' settings and each parameter's state (by position), arrays copied; also
+        ``"lr"``, the first group's rate (the form chainrule's checkpoints read)."""
         return {
+            "lr": self.lr,
             "param_groups": [
                 {k: v for k, v in g.items() if k != "params"} for g in self.param_groups
             ],
@@ -90,8 +92,11 @@ class Optimizer:
         }
 
     def load_state_dict(self, state: dict) -> None:
-        for group, saved in zip(self.param_groups, state["param_groups"]):
+        """Settings and state from ``state_dict()`` (or just ``"lr"`` and ``"state"``)."""
+        for group, saved in zip(self.param_groups, state.get("param_groups", ())):
             group.update(saved)
+        if "param_groups" not in state:
+            self.lr = state["lr"]
         params = self.params
         self.state = {id(params[int(i)]): dict(s) for i, s in state["state"].items()}
 
