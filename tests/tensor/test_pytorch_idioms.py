@@ -78,6 +78,8 @@ def test_shape_idioms():
     assert x.transpose(0, 1).shape == (3, 2, 4) and x.T.shape == (4, 3, 2)
     n = x.numpy()
     np.testing.assert_array_equal(x.transpose(1, 2).numpy(), n.swapaxes(1, 2))
+    m = torch.arange(6).view(2, 3)
+    assert m.transpose(0, 1).shape == (3, 2) and torch.transpose(m, 1, 0).tolist() == m.T.tolist()
     assert torch.cat([x, x], 0).shape == (4, 3, 4) and torch.stack([x, x]).shape == (2, 2, 3, 4)
     a, b = np.random.default_rng(0).random((2, 5, 3, 4)), np.random.default_rng(1).random((4, 2))
     np.testing.assert_allclose((torch.tensor(a) @ torch.tensor(b)).numpy(), a @ b, rtol=1e-13)

@@ -92,7 +92,7 @@ def transpose(self, *dims):
     """``transpose(d0, d1)`` swaps two dimensions (PyTorch); no argument reverses them all;
     three or more are a permutation (numpy's ``transpose(axes)``)."""
     dims = _shape_args(dims)
-    if len(dims) == 2 and self.data.ndim != 2:
+    if len(dims) == 2:
         order = list(range(self.data.ndim))
         d0, d1 = (d % self.data.ndim for d in dims)
         order[d0], order[d1] = order[d1], order[d0]
