@@ -7,6 +7,11 @@ installed chainrule). Each (tree, engine) pair lives in its own process (two ver
 chainrule never share one), loaded once; rounds alternate them, rotating who goes first, and
 the number is the median over rounds of one epoch's training time.
 
+``--instructions``: instead of seconds, the CPU instructions of one SGD step (batch 10) as
+valgrind's cachegrind counts them, single-threaded BLAS: (count of 1200 steps - count of 200
+steps) / 1000, so start-up cancels. Unlike seconds, this does not move when other programs share
+the machine; it weighs a Python bytecode and a numpy flop alike, so it shows overhead, not time.
+
 Run: python benchmarks/tensor_ratio.py --rounds 7 --tree before=/tmp/base/src --tree after=src
 """
 
@@ -42,6 +47,55 @@ for line in sys.stdin:
 """
 
 
+STEPS = """
+import sys
+import numpy as np
+from chainrule.network import Network
+from chainrule.tensor.trainable import TensorNetwork
+rng = np.random.default_rng(0)
+X = rng.random((10, 784), dtype=np.float32)
+Y = np.eye(10, dtype=np.float32)[rng.integers(0, 10, 10)]
+net = {"network": Network, "tensor": TensorNetwork}[sys.argv[1]]([784, 30, 10], dtype=np.float32, seed=1)
+for _ in range(int(sys.argv[2])):
+    net.update(X, Y, 1e-9)
+"""
+
+
+def instructions(src: str | None, engine: str, steps: int) -> int:
+    """Instructions of the whole run of ``steps`` SGD steps, as cachegrind counts them."""
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
+    if src:
+        env["PYTHONPATH"] = os.path.abspath(src)
+    out = subprocess.run(
+        ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null"]
+        + [sys.executable, "-c", STEPS, engine, str(steps)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    line = next(x for x in out.stderr.splitlines() if "I" in x and "refs:" in x)
+    return int(line.split()[-1].replace(",", ""))
+
+
+def instruction_table(trees) -> list[str]:
+    lines = [
+        "CPU instructions of one SGD step of `[784, 30, 10]`, float32, sigmoid + quadratic, "
+        "batch 10 (valgrind cachegrind, single-threaded BLAS; (1200 steps - 200 steps) / 1000).",
+        "",
+        "| tree | Network (instructions) | Tensor engine (instructions) | Tensor / Network |",
+        "| --- | --- | --- | --- |",
+    ]
+    for name, src in trees:
+        per_step = {
+            e: (instructions(src, e, 1200) - instructions(src, e, 200)) // 1000 for e in ENGINES
+        }
+        n, t = per_step["network"], per_step["tensor"]
+        lines.append(f"| {name} | {n:,} | {t:,} | {t / n:.3f} |")
+        print(lines[-1], flush=True)
+    return lines
+
+
 class Worker:
     """One process holding one tree's chainrule and one engine, timing epochs on request."""
 
@@ -75,9 +129,15 @@ def main():
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--batch", type=int, nargs="+", default=[10])
     parser.add_argument("--tree", action="append", default=[], help="NAME=path/to/src")
+    parser.add_argument("--instructions", action="store_true", help="count, don't time")
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
     trees = [t.split("=", 1) for t in args.tree] or [["installed", None]]
+    if args.instructions:
+        lines = instruction_table(trees)
+        if not args.no_write:
+            write_section("Tensor engine: instructions per step", "\n".join(lines))
+        return
 
     lines = [
         "One MNIST epoch of `[784, 30, 10]`, float32, sigmoid + quadratic, SGD lr 3.0, through "
