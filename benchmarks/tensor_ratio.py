@@ -55,7 +55,8 @@ from chainrule.tensor.trainable import TensorNetwork
 rng = np.random.default_rng(0)
 X = rng.random((10, 784), dtype=np.float32)
 Y = np.eye(10, dtype=np.float32)[rng.integers(0, 10, 10)]
-net = {"network": Network, "tensor": TensorNetwork}[sys.argv[1]]([784, 30, 10], dtype=np.float32, seed=1)
+kind = {"network": Network, "tensor": TensorNetwork}[sys.argv[1]]
+net = kind([784, 30, 10], dtype=np.float32, seed=1)
 for _ in range(int(sys.argv[2])):
     net.update(X, Y, 1e-9)
 """
