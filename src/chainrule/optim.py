@@ -1,5 +1,5 @@
-"""``chainrule.optim``: optimizers for the tensor engine, with PyTorch's names."""
+"""``chainrule.optim``: the tensor engine's ``torch.optim`` (``chainrule.tensor.optim``)."""
 
-from chainrule.tensor.optim import SGD, Adam, Optimizer
+from chainrule.tensor.optim import SGD, Adam, AdamW, Optimizer, lr_scheduler
 
-__all__ = ["SGD", "Adam", "Optimizer"]
+__all__ = ["SGD", "Adam", "AdamW", "Optimizer", "lr_scheduler"]

@@ -36,7 +36,7 @@ def assert_grads(loss_of_tensors, loss_of_arrays, *arrays, num=True):
     arrays = [np.asarray(a, dtype=np.float64) for a in arrays]
     tensors = [Tensor(a.copy(), requires_grad=True) for a in arrays]
     loss = loss_of_tensors(*tensors)
-    assert loss.size == 1
+    assert loss.numel() == 1
     np.testing.assert_allclose(loss.item(), loss_of_arrays(*arrays), rtol=1e-12, atol=1e-13)
     loss.backward()
     for i, (t, a) in enumerate(zip(tensors, arrays)):

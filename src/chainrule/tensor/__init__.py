@@ -1,5 +1,132 @@
-"""The tensor engine: ``Tensor`` autograd over numpy arrays, modules, losses and optimizers."""
+"""The tensor engine, and the one namespace that stands in for ``torch``::
 
-from chainrule.tensor.tensor import Tensor, concatenate, is_grad_enabled, no_grad, tensor, where
+    import chainrule.tensor as torch
+    import chainrule.tensor.nn as nn
+    import chainrule.tensor.nn.functional as F
 
-__all__ = ["Tensor", "concatenate", "is_grad_enabled", "no_grad", "tensor", "where"]
+``torch.tensor``, ``torch.zeros``, ``torch.randn``, ``torch.float64``, ``torch.no_grad``,
+``torch.nn``, ``torch.nn.functional``, ``torch.nn.init``, ``torch.optim`` and
+``torch.optim.lr_scheduler`` are reachable as from PyTorch. docs/from-pytorch.md lists what is
+supported and what is not. The engine itself: ``core`` (Tensor, graph, backward) and the
+``ops_*`` modules (each op's forward with its backward rule under it).
+"""
+
+from chainrule.tensor import (  # noqa: F401 - the ops attach themselves to Tensor
+    creation,
+    ops_elementwise,
+    ops_inplace,
+    ops_reduce,
+    ops_shape,
+)
+
+# The old module chainrule.tensor.tensor is loaded first, so that a later import of it cannot
+# replace the function `tensor` bound below (Python sets a package attribute on first load).
+from chainrule.tensor import tensor as _compat  # noqa: F401
+from chainrule.tensor.core import Tensor, is_grad_enabled, no_grad, set_grad_enabled
+from chainrule.tensor.creation import *  # noqa: F403 - tensor, zeros, randn, float32, ...
+from chainrule.tensor.ops_elementwise import (
+    abs,
+    allclose,
+    clamp,
+    clone,
+    exp,
+    log,
+    maximum,
+    minimum,
+    relu,
+    sigmoid,
+    sqrt,
+    tanh,
+    where,
+)
+from chainrule.tensor.ops_shape import cat, concatenate, matmul, stack
+
+
+def _function(name: str, doc: str):
+    def function(input, *args, **kwargs):
+        return getattr(input if isinstance(input, Tensor) else Tensor(input), name)(*args, **kwargs)
+
+    function.__name__, function.__doc__ = name, doc
+    return function
+
+
+sum = _function("sum", "``torch.sum(x, dim, keepdim)``: ``x.sum(dim, keepdim)``.")
+mean = _function("mean", "``x.mean(dim, keepdim)``.")
+var = _function("var", "``x.var(dim, unbiased, keepdim)`` (unbiased by default).")
+std = _function("std", "``x.std(dim, unbiased, keepdim)`` (unbiased by default).")
+argmax = _function("argmax", "``x.argmax(dim, keepdim)``.")
+argmin = _function("argmin", "``x.argmin(dim, keepdim)``.")
+logsumexp = _function("logsumexp", "``x.logsumexp(dim, keepdim)``.")
+softmax = _function("softmax", "``x.softmax(dim)``.")
+log_softmax = _function("log_softmax", "``x.log_softmax(dim)``.")
+reshape = _function("reshape", "``x.reshape(shape)``.")
+flatten = _function("flatten", "``x.flatten(start_dim, end_dim)``.")
+unsqueeze = _function("unsqueeze", "``x.unsqueeze(dim)``.")
+squeeze = _function("squeeze", "``x.squeeze(dim)``.")
+permute = _function("permute", "``x.permute(dims)``.")
+transpose = _function("transpose", "``x.transpose(dim0, dim1)``.")
+pow = _function("pow", "``x ** exponent``.")
+
+
+def max(input, dim=None, keepdim=False):
+    """``torch.max(x)``, ``torch.max(x, dim)`` -> (values, indices), ``torch.max(a, b)``."""
+    if isinstance(dim, Tensor):
+        return maximum(input, dim)
+    return _function("max", "")(input, dim, keepdim)
+
+
+def min(input, dim=None, keepdim=False):
+    """``torch.min(x)``, ``torch.min(x, dim)`` -> (values, indices), ``torch.min(a, b)``."""
+    if isinstance(dim, Tensor):
+        return minimum(input, dim)
+    return _function("min", "")(input, dim, keepdim)
+
+
+from chainrule.tensor import nn, optim  # noqa: E402 - torch.nn, torch.optim need the above
+
+__all__ = [
+    *creation.__all__,
+    "Tensor",
+    "abs",
+    "all",
+    "allclose",
+    "any",
+    "clone",
+    "argmax",
+    "argmin",
+    "cat",
+    "clamp",
+    "concatenate",
+    "exp",
+    "flatten",
+    "is_grad_enabled",
+    "log",
+    "log_softmax",
+    "logsumexp",
+    "matmul",
+    "max",
+    "maximum",
+    "mean",
+    "min",
+    "minimum",
+    "nn",
+    "no_grad",
+    "optim",
+    "permute",
+    "pow",
+    "relu",
+    "reshape",
+    "set_grad_enabled",
+    "sigmoid",
+    "softmax",
+    "sqrt",
+    "squeeze",
+    "stack",
+    "std",
+    "sum",
+    "tanh",
+    "transpose",
+    "unsqueeze",
+    "var",
+    "where",
+]

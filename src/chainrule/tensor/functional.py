@@ -10,9 +10,13 @@ from __future__ import annotations
 from chainrule import functions
 from chainrule.errors import InputError
 from chainrule.tensor.backend import xp
-from chainrule.tensor.tensor import Tensor, _as_tensor, _make, times_derivative
+from chainrule.tensor.core import Tensor
+from chainrule.tensor.core import as_tensor as _as_tensor
+from chainrule.tensor.core import make as _make
+from chainrule.tensor.ops_elementwise import times_derivative
 
 __all__ = ["cost", "cross_entropy", "linear", "mse", "nll"]
+_REDUCTIONS = ("mean", "sum", "none")
 
 
 def linear(x: Tensor, W: Tensor, b: Tensor | None = None, activation=None) -> Tensor:
@@ -91,50 +95,68 @@ def _labels(target, n_classes: int, m: int):
     return t, None
 
 
-def cross_entropy(logits: Tensor, target) -> Tensor:
-    """``-mean_i log softmax(z_i)[y_i]`` from logits ``(m, k)`` and integer labels ``(m,)`` or
-    target rows ``(m, k)`` (one-hot or probabilities). The backward rule is the famous
-    ``(softmax(z) - y) / m``."""
+def cross_entropy(logits: Tensor, target, reduction: str = "mean") -> Tensor:
+    """``-log softmax(z_i)[y_i]`` per sample from logits ``(m, k)`` and integer labels ``(m,)``
+    or target rows ``(m, k)`` (one-hot or probabilities), then their mean (``reduction=
+    "mean"``, PyTorch's default), ``"sum"`` or ``"none"`` (the ``(m,)`` losses). The backward
+    rule is the famous ``softmax(z) - y``, times each sample's incoming gradient."""
     m, k = _rows(logits, "cross_entropy's logits")
+    scale = _reduction(reduction, m)
     labels, rows = _labels(target, k, m)
     log_p = functions.log_softmax(logits.data, axis=1)
-    if labels is not None:
-        loss = -log_p[xp.arange(m), labels].sum() / m
-    else:
-        loss = -(rows * log_p).sum() / m
+    picked = log_p[xp.arange(m), labels] if labels is not None else (rows * log_p).sum(axis=1)
+    losses = -picked
+    loss = losses if scale is None else losses.sum() * scale
     return _make(
-        xp.asarray(loss, dtype=logits.dtype), (logits,), _cross_entropy_back, (log_p, labels, rows)
+        xp.asarray(loss, dtype=logits.dtype),
+        (logits,),
+        _cross_entropy_back,
+        (log_p, labels, rows, scale),
     )
 
 
 def _cross_entropy_back(g, out):
-    log_p, labels, rows = out._saved
+    log_p, labels, rows, scale = out._saved
     m = len(log_p)
     grad = xp.exp(log_p)  # softmax(z)
     if labels is not None:
         grad[xp.arange(m), labels] -= 1  # softmax - one_hot(y)
     else:  # d/dz of -sum_j r_j log softmax_j(z) = softmax(z) sum_j r_j - r
         grad = grad * rows.sum(axis=1, keepdims=True) - rows
-    return (grad * (g / m),)
+    return (grad * (g[:, None] if scale is None else g * scale),)
 
 
-def nll(log_probs: Tensor, target) -> Tensor:
-    """``-mean_i log_probs[i, y_i]``: the negative log-likelihood of integer labels."""
+def _reduction(reduction: str, m: int):
+    """The factor a summed loss is multiplied by (None: keep each sample's loss)."""
+    if reduction not in _REDUCTIONS:
+        raise InputError(f"unknown reduction {reduction!r}: choose one of mean, sum, none.")
+    return {"mean": 1.0 / max(1, m), "sum": 1.0, "none": None}[reduction]
+
+
+def nll(log_probs: Tensor, target, reduction: str = "mean") -> Tensor:
+    """``-log_probs[i, y_i]`` per sample (the negative log-likelihood of integer labels), then
+    their mean, ``"sum"`` or ``"none"``."""
     m, k = _rows(log_probs, "nll's log-probabilities")
+    scale = _reduction(reduction, m)
     labels, rows = _labels(target, k, m)
     if labels is None:
-        return -(log_probs * Tensor(rows, dtype=log_probs.dtype)).sum() * (1.0 / m)
-    return -log_probs[xp.arange(m), labels].sum() * (1.0 / m)
+        losses = -(log_probs * Tensor(rows, dtype=log_probs.dtype)).sum(1)
+    else:
+        losses = -log_probs[xp.arange(m), labels]
+    return losses if scale is None else losses.sum() * scale
 
 
-def mse(input: Tensor, target) -> Tensor:
-    """The mean of the squared errors over every element (PyTorch's ``mse_loss``)."""
+def mse(input: Tensor, target, reduction: str = "mean") -> Tensor:
+    """The squared errors ``(input - target)^2`` of every element, then their mean (PyTorch's
+    ``mse_loss``), ``"sum"`` or ``"none"``."""
     target = _as_tensor(target, input)
     if input.shape != target.shape:
         raise InputError(
             f"mse needs input and target of one shape, got {input.shape} and {target.shape}."
         )
-    return ((input - target) ** 2).mean()
+    squares = (input - target) ** 2
+    scale = _reduction(reduction, squares.data.size)
+    return squares if scale is None else squares.sum() * scale
 
 
 def cost(output: Tensor, target, name: str = "quadratic") -> Tensor:

@@ -12,10 +12,22 @@ import numpy as np
 from chainrule import functions
 from chainrule.errors import InputError
 from chainrule.tensor.backend import FLOAT_DTYPES, xp
+from chainrule.tensor.core import Tensor, mark_changed
+from chainrule.tensor.creation import _rng, get_default_dtype
 from chainrule.tensor.functional import linear
-from chainrule.tensor.tensor import Tensor, apply, mark_changed
+from chainrule.tensor.ops_elementwise import apply
 
-__all__ = ["INITS", "MLP", "Activation", "Linear", "Module", "Parameter", "Sequential", "init_"]
+__all__ = [
+    "INITS",
+    "MLP",
+    "Activation",
+    "Linear",
+    "Module",
+    "Parameter",
+    "Sequential",
+    "init_",
+    "zero_grads",
+]
 
 
 class Parameter(Tensor):
@@ -33,6 +45,7 @@ class Module:
     def __init__(self):
         object.__setattr__(self, "_parameters", {})
         object.__setattr__(self, "_modules", {})
+        object.__setattr__(self, "_buffers", {})
         object.__setattr__(self, "training", True)
 
     def __setattr__(self, name, value):
@@ -42,13 +55,34 @@ class Module:
             self._parameters[name] = value
         elif isinstance(value, Module):
             self._modules[name] = value
+        elif name in self._buffers:
+            self._buffers[name] = value
+        object.__setattr__(self, name, value)
+
+    def register_buffer(self, name: str, value: Tensor) -> None:
+        """A tensor that is state but not a parameter (batch norm's running mean): saved in
+        ``state_dict``, never given to an optimizer."""
+        self._buffers[name] = value
         object.__setattr__(self, name, value)
 
     def forward(self, *args):
         raise NotImplementedError(f"{type(self).__name__} must define forward().")
 
-    def __call__(self, *args):
-        return self.forward(*args)
+    def __call__(self, *args, **kwargs):
+        return self.forward(*args, **kwargs)
+
+    def named_buffers(self, prefix: str = ""):
+        for name, b in self._buffers.items():
+            yield prefix + name, b
+        for name, module in self._modules.items():
+            yield from module.named_buffers(f"{prefix}{name}.")
+
+    def _named_state(self, prefix: str = ""):
+        """Parameters then buffers of each module, then its children: PyTorch's order."""
+        yield from ((prefix + n, p) for n, p in self._parameters.items())
+        yield from ((prefix + n, b) for n, b in self._buffers.items())
+        for name, module in self._modules.items():
+            yield from module._named_state(f"{prefix}{name}.")
 
     def named_parameters(self, prefix: str = ""):
         """``(name, parameter)`` pairs of this module and its sub-modules, in order."""
@@ -65,10 +99,10 @@ class Module:
         for module in self._modules.values():
             yield from module.modules()
 
-    def zero_grad(self) -> None:
-        """Forget the accumulated gradients (``backward`` adds into ``.grad``)."""
-        for p in self.parameters():
-            p.grad = None
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Forget the accumulated gradients (``backward`` adds into ``.grad``): set them to
+        None, or to zeros with ``set_to_none=False``."""
+        zero_grads(self.parameters(), set_to_none)
 
     def train(self, mode: bool = True) -> Module:
         for module in self.modules():
@@ -79,12 +113,12 @@ class Module:
         return self.train(False)
 
     def state_dict(self) -> dict[str, np.ndarray]:
-        """Copies of the parameters' arrays by name."""
-        return {name: p.data.copy() for name, p in self.named_parameters()}
+        """Copies of the parameters' and buffers' arrays by name (``"0.weight"``, ...)."""
+        return {name: p.data.copy() for name, p in self._named_state()}
 
     def load_state_dict(self, state: dict) -> None:
         """Copy arrays into the parameters, checking names and shapes first (all or nothing)."""
-        params = dict(self.named_parameters())
+        params = dict(self._named_state())
         missing, unexpected = set(params) - set(state), set(state) - set(params)
         if missing or unexpected:
             raise InputError(
@@ -102,6 +136,15 @@ class Module:
             mark_changed(p)
 
 
+def zero_grads(params, set_to_none: bool = True) -> None:
+    """``p.grad = None`` for each parameter, or fill it with zeros (PyTorch's two ways)."""
+    for p in params:
+        if set_to_none or p._grad is None:
+            p._grad = None
+        else:
+            p._grad.fill(0)
+
+
 # ------------------------------------------------------------------------ initialization
 # Standard deviation of the weights of a layer with n_in inputs and n_out outputs.
 INITS = {
@@ -113,37 +156,48 @@ INITS = {
 
 
 def init_(weight: Parameter, scheme: str, rng: np.random.Generator) -> None:
-    """Refill a ``(n_out, n_in)`` weight in place from N(0, std^2) with the scheme's std."""
-    if scheme not in INITS:
-        raise InputError(f"unknown init {scheme!r}: choose one of {', '.join(INITS)}.")
+    """Refill a ``(n_out, n_in)`` weight in place from N(0, std^2) with the scheme's std, or
+    with ``"pytorch"`` from U(-1/sqrt(n_in), 1/sqrt(n_in)), PyTorch's ``Linear`` default."""
     n_out, n_in = weight.shape
+    if scheme == "pytorch":
+        bound = 1.0 / np.sqrt(n_in)
+        weight.data[...] = rng.uniform(-bound, bound, (n_out, n_in))
+        return
+    if scheme not in INITS:
+        raise InputError(f"unknown init {scheme!r}: choose one of {', '.join(INITS)}, pytorch.")
     weight.data[...] = rng.standard_normal((n_out, n_in)) * INITS[scheme](n_in, n_out)
 
 
 class Linear(Module):
     """``y = x W^T + b`` with ``W`` of shape ``(out_features, in_features)``; with
     ``activation="sigmoid"`` (any name from the shared table) ``y = sigmoid(x W^T + b)`` as one
-    fused node of the graph (fewer nodes, less overhead per step)."""
+    fused node of the graph (fewer nodes, less overhead per step). By default weights and bias
+    come from U(-1/sqrt(in), 1/sqrt(in)) as in PyTorch, drawn from the global generator
+    (``manual_seed``), in the default dtype (float32)."""
 
     def __init__(
         self,
         in_features: int,
         out_features: int,
         bias: bool = True,
-        init="scaled",
-        dtype=np.float32,
+        init="pytorch",
+        dtype=None,
         rng=None,
         activation=None,
     ):
         super().__init__()
         self.activation = None if activation is None else functions.activation(activation)
+        dtype = get_default_dtype() if dtype is None else dtype
         if np.dtype(dtype) not in FLOAT_DTYPES:
             raise InputError(f"dtype must be float32 or float64, got {np.dtype(dtype).name}.")
-        rng = rng if rng is not None else np.random.default_rng()
+        rng = rng if rng is not None else _rng(None)
         self.weight = Parameter(xp.zeros((out_features, in_features), dtype=dtype))
         init_(self.weight, init, rng)
-        # Biases: N(0, 1) with the book's schemes (normal, scaled), zeros with xavier and he.
+        # Biases: N(0, 1) with the book's schemes (normal, scaled), zeros with xavier and he,
+        # U(-1/sqrt(in), 1/sqrt(in)) with PyTorch's.
         b = rng.standard_normal(out_features) if init in ("normal", "scaled") else 0.0
+        if init == "pytorch":
+            b = rng.uniform(-1, 1, out_features) / np.sqrt(in_features)
         self.bias = Parameter((xp.zeros(out_features) + b).astype(dtype)) if bias else None
 
     def forward(self, x):
@@ -205,6 +259,12 @@ class MLP(Sequential):
     def __init__(
         self, sizes, activation="relu", output=None, init=None, dtype=np.float32, seed=None
     ):
+        if isinstance(sizes, (int, np.integer)):
+            raise InputError(
+                f"MLP({sizes}, {activation}) is micrograd's form: for micrograd's scalar MLP "
+                f"use `from chainrule.scalar.nn import MLP`; this tensor MLP takes one list, "
+                f"MLP([{sizes}, ...])."
+            )
         sizes = list(sizes)
         if len(sizes) < 2 or not all(isinstance(n, (int, np.integer)) and n > 0 for n in sizes):
             raise InputError(f"sizes must list at least two positive layer widths, got {sizes}.")

@@ -1,0 +1,393 @@
+"""Tensor autograd, the core: the ``Tensor`` class, the graph it records and the backward walk.
+
+A ``Tensor`` wraps an array (``.data``). An operation on tensors that require gradients records
+its inputs and a *backward rule*: a plain function ``rule(g, out) -> (grad per input)`` that turns
+``g = dL/d(out)`` into ``dL/d(input)`` for each input, using what the forward pass kept. The
+operations live in the ``ops_*`` modules, each rule right under its forward; they attach
+themselves to ``Tensor`` as methods (``x + y``, ``x.sum()``, ...). ``backward()`` sorts the
+recorded graph topologically (iteratively) and applies the rules outputs-first, adding up
+contributions where a tensor is used more than once.
+
+Leaves (tensors you create with ``requires_grad=True``) accumulate into ``.grad`` (a Tensor of
+their shape, as in PyTorch); interior results keep theirs only after ``retain_grad()``. As in
+PyTorch, ``backward()`` frees the graph it walked unless ``retain_graph=True``. A tensor changed
+in place after an operation used it would make that operation's backward rule wrong: each tensor
+carries a version number that in-place changes bump, and ``backward`` refuses a graph whose
+inputs changed since.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+from chainrule.errors import InputError, InputTypeError
+from chainrule.tensor.backend import FLOAT_DTYPES, xp
+
+__all__ = ["Tensor", "is_grad_enabled", "mark_changed", "no_grad", "set_grad_enabled"]
+
+_GRAD_ENABLED = [True]  # a list so that no_grad can flip it without `global`
+# Counts in-place changes to any tensor. A tensor's _version is the count at its last change; an
+# operation's _stamp is the count when it ran. An input with _version > _stamp changed after the
+# operation used it. While nothing changed anywhere (the usual case) backward checks nothing.
+_CHANGES = [0]
+
+
+@contextmanager
+def set_grad_enabled(mode: bool):
+    """Inside this block operations record a graph only if ``mode`` is true."""
+    previous = _GRAD_ENABLED[0]
+    _GRAD_ENABLED[0] = bool(mode)
+    try:
+        yield
+    finally:
+        _GRAD_ENABLED[0] = previous
+
+
+def no_grad():
+    """Inside this block operations record no graph (evaluation, optimizer steps)."""
+    return set_grad_enabled(False)
+
+
+def is_grad_enabled() -> bool:
+    return _GRAD_ENABLED[0]
+
+
+def _array(data, dtype=None):
+    if type(data) is xp.ndarray and dtype is None and data.dtype.kind in "fiub":
+        return data  # the common case, a batch of data: nothing to convert or check
+    if isinstance(data, Tensor):
+        data = data.data
+    try:
+        array = xp.asarray(data, dtype=dtype)
+    except (TypeError, ValueError) as e:
+        raise InputTypeError(f"cannot make a tensor from {type(data).__name__}: {e}.") from None
+    if array.dtype.kind not in "fiub":
+        raise InputTypeError(
+            f"tensors hold numbers (float32/float64, or ints for indices), not {array.dtype}."
+        )
+    return array
+
+
+class Tensor:
+    """An array that remembers how it was made. ``Tensor(data, requires_grad=False, dtype=None)``.
+
+    Floats keep their dtype (float32 or float64; Python floats become float64); integer tensors
+    are for indices and labels and cannot require gradients. ``.data`` is the numpy array itself
+    (in PyTorch it is a Tensor); ``.grad`` is a Tensor, or None.
+    """
+
+    __slots__ = (
+        "_backward",
+        "_grad",
+        "_grad_t",
+        "_inputs",
+        "_retain",
+        "_saved",
+        "_stamp",
+        "_version",
+        "data",
+        "requires_grad",
+    )
+    __array_priority__ = 1000  # numpy array (op) Tensor defers to Tensor's reflected operators
+    __hash__ = object.__hash__  # `==` is elementwise (below); graphs key tensors by identity
+
+    def __init__(self, data, requires_grad: bool = False, dtype=None):
+        self.data = _array(data, dtype)
+        self.requires_grad = False
+        self._grad = None
+        self._version = 0
+        self._stamp = 0
+        self._inputs = ()
+        self._backward = None
+        self._saved = ()
+        self._retain = False
+        if requires_grad:
+            self.requires_grad_()
+
+    # -------------------------------------------------------------------- basics
+    shape = property(lambda self: self.data.shape)
+    dtype = property(lambda self: self.data.dtype)
+    ndim = property(lambda self: self.data.ndim)
+    is_leaf = property(lambda self: self._backward is None)
+    grad_fn = property(lambda self: self._backward)
+
+    def size(self, dim: int | None = None):
+        """The shape, or its length along ``dim`` (PyTorch's ``size()``; numpy's is ``numel``)."""
+        return self.data.shape if dim is None else self.data.shape[dim]
+
+    def numel(self) -> int:
+        return self.data.size
+
+    def dim(self) -> int:
+        return self.data.ndim
+
+    def __len__(self):
+        return len(self.data)
+
+    def __repr__(self):
+        grad = ", requires_grad=True" if self.requires_grad else ""
+        body = xp.array2string(self.data, precision=4, separator=", ", prefix="Tensor(")
+        return f"Tensor({body}{grad})"
+
+    def __array__(self, dtype=None, copy=None):
+        """numpy functions see the data (``np.asarray(t)``, ``np.allclose(t.grad, ...)``)."""
+        return self.data if dtype is None else self.data.astype(dtype)
+
+    def numpy(self):
+        """The data as a numpy array (the same memory: changing it bypasses autograd)."""
+        return self.data
+
+    def item(self):
+        if self.data.size != 1:
+            raise InputError(
+                f"item() needs a one-element tensor, this one has shape {self.shape}; use "
+                ".tolist() for all the values."
+            )
+        return self.data.item()
+
+    def tolist(self):
+        return self.data.tolist()
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __bool__(self):
+        return bool(self.item())
+
+    def detach(self) -> Tensor:
+        """The same data, cut from the graph (no gradient flows through it)."""
+        return Tensor(self.data)
+
+    # -------------------------------------------------------------------- autograd state
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Make this leaf a parameter (or not); returns it, as PyTorch does."""
+        if requires_grad and self.data.dtype not in FLOAT_DTYPES:
+            raise InputTypeError(
+                f"only float32/float64 tensors can require gradients, this one is "
+                f"{self.data.dtype}; pass dtype=np.float64 (or float32)."
+            )
+        if self._backward is not None and not requires_grad:
+            raise InputError("requires_grad_(False) works on leaves; use .detach() here.")
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def retain_grad(self) -> Tensor:
+        """Keep ``dL/d(this)`` in ``.grad`` when this is an interior tensor (a leaf always does)."""
+        if not self.requires_grad:
+            raise InputError("retain_grad() needs a tensor that requires grad.")
+        self._retain = True
+        return self
+
+    @property
+    def grad(self):
+        """``dL/d(this)`` as a Tensor after ``backward()``, or None."""
+        g = self._grad
+        if g is None:
+            return None
+        wrapper = getattr(self, "_grad_t", None)
+        if wrapper is None or wrapper.data is not g:
+            wrapper = self._grad_t = Tensor(g)
+        return wrapper
+
+    @grad.setter
+    def grad(self, value):
+        if value is None:
+            self._grad = None
+            return
+        array = _array(value, self.data.dtype)
+        if array.shape != self.data.shape:
+            raise InputError(
+                f"a .grad must have the tensor's shape {self.shape}, got {array.shape}."
+            )
+        self._grad = array
+        self._grad_t = value if isinstance(value, Tensor) and value.data is array else None
+
+    # -------------------------------------------------------------------- backward
+    def backward(self, gradient=None, retain_graph: bool = False, *, grad=None) -> None:
+        """Fill in ``.grad`` of every leaf this tensor depends on with ``d(self)/d(leaf)``.
+
+        A one-element tensor (a loss) needs no argument: the seed is 1. Any other tensor needs
+        ``gradient``, an array of its shape: the gradient of some scalar with respect to it.
+        The graph is freed afterwards unless ``retain_graph=True`` (PyTorch's rule)."""
+        gradient = grad if gradient is None else gradient
+        if gradient is None:
+            if self.data.size != 1:
+                raise InputError(
+                    f"backward() with no argument needs a one-element tensor (a loss), this one "
+                    f"has shape {self.shape}; reduce it first (e.g. .sum()) or pass gradient= "
+                    f"an array of shape {self.shape}."
+                )
+            gradient = xp.array(1, dtype=self.data.dtype).reshape(self.data.shape)  # the seed
+        else:
+            gradient = _array(gradient, self.dtype)
+            if gradient.shape != self.shape:
+                raise InputError(
+                    f"backward(gradient) needs a gradient of this tensor's shape {self.shape}, "
+                    f"got {gradient.shape}."
+                )
+        if not self.requires_grad:
+            raise InputError(
+                "backward() found nothing to differentiate: no tensor in this graph has "
+                "requires_grad=True; create the parameters with Tensor(..., requires_grad=True)."
+            )
+        if self._backward is None:  # the root is itself a leaf
+            _accumulate(self, gradient.copy(), set())
+            return
+        grads = {self: gradient}  # dL/d(node) for the operations reached so far (by identity)
+        owned = {id(gradient)}  # arrays a leaf may not keep as its .grad without copying
+        changes = _CHANGES[0]
+        order = topological_order(self)
+        for node in reversed(order):
+            g = grads.pop(node, None)
+            if g is None:
+                continue
+            if node._retain:
+                _accumulate(node, g, owned)
+            if changes != node._stamp:
+                _check_unchanged(node)
+            for tensor, input_grad in zip(node._inputs, node._backward(g, node)):
+                if input_grad is None or not tensor.requires_grad:
+                    continue
+                if tensor._backward is None:  # a leaf: its gradient is final, add it in now
+                    if (
+                        tensor._grad is None
+                        and input_grad.base is None
+                        and (id(input_grad) not in owned)
+                    ):
+                        owned.add(id(input_grad))  # the usual case, inlined: a fresh array
+                        tensor._grad = input_grad
+                    else:
+                        _accumulate(tensor, input_grad, owned)
+                    continue
+                previous = grads.get(tensor)
+                grads[tensor] = input_grad if previous is None else previous + input_grad
+        if not retain_graph:
+            for node in order:
+                node._backward = _freed
+
+
+def _freed(g, out):
+    raise InputError(
+        "backward() through a graph a second time: its saved values were freed by the first "
+        "backward(); pass retain_graph=True to that first call."
+    )
+
+
+# ------------------------------------------------------------------------ graph building
+def make(data, inputs, backward, saved=()) -> Tensor:
+    """The result of an operation; it joins the graph when an input requires grad."""
+    out = Tensor.__new__(Tensor)
+    out.data = data
+    out._grad = None
+    out._version = 0
+    out._stamp = _CHANGES[0]
+    out._retain = False
+    for t in inputs:
+        if t.requires_grad and _GRAD_ENABLED[0]:
+            out.requires_grad = True
+            out._inputs = inputs
+            out._backward = backward
+            out._saved = saved
+            return out
+    out.requires_grad = False
+    out._inputs = out._saved = ()
+    out._backward = None
+    return out
+
+
+def _accumulate(node: Tensor, g, owned: set) -> None:
+    """Add ``g`` into ``node``'s gradient, in place as PyTorch does (a held ``p.grad`` sees it).
+    A node owns its gradient array alone: a view, or an array already handed to another node in
+    this pass, is copied first."""
+    if node._grad is not None:
+        xp.add(node._grad, g, out=node._grad)
+        return
+    if g.base is not None or id(g) in owned:
+        g = g.copy()
+    owned.add(id(g))
+    node._grad = g
+
+
+def mark_changed(*tensors: Tensor) -> None:
+    """Record that these tensors' data changed in place (optimizers call this after a step)."""
+    _CHANGES[0] += 1
+    for t in tensors:
+        t._version = _CHANGES[0]
+
+
+def _check_unchanged(node: Tensor) -> None:
+    """Refuse a node whose inputs, or whose own output (which rules like exp's read), changed
+    in place after it was made."""
+    for tensor in (*node._inputs, node):
+        if tensor._version > node._stamp:
+            raise InputError(
+                f"a tensor of shape {tensor.shape} used by {node._backward.__name__.strip('_')} "
+                "was changed in place before backward(), so its gradient would be wrong; change "
+                "tensors only after backward(), or write t = t + x."
+            )
+
+
+def _data(x):
+    return x.data if isinstance(x, Tensor) else x
+
+
+def _index(index):
+    """Tensors inside an index (integer arrays, masks) become their arrays; so do ranges."""
+    if isinstance(index, tuple):
+        return tuple(_data(i) if not isinstance(i, range) else xp.asarray(i) for i in index)
+    if isinstance(index, range):
+        return xp.asarray(index)
+    return _data(index)
+
+
+def as_tensor(x, like: Tensor | None = None) -> Tensor:
+    """``x`` as a Tensor; a plain Python number takes the dtype of the float tensor ``like``."""
+    if isinstance(x, Tensor):
+        return x
+    if like is not None and like.dtype in FLOAT_DTYPES and isinstance(x, (int, float)):
+        return Tensor(x, dtype=like.dtype)
+    return Tensor(x)
+
+
+def unbroadcast(g, shape):
+    """Sum a gradient of the broadcast shape back down to ``shape`` (the chain rule for the
+    copies broadcasting made: each copy's gradient flows back to the one original)."""
+    if g.shape == shape:
+        return g
+    g = g.sum(axis=tuple(range(g.ndim - len(shape))))  # the leading axes numpy added
+    ones = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
+    return g.sum(axis=ones, keepdims=True) if ones else g
+
+
+def topological_order(root: Tensor) -> list[Tensor]:
+    """Every operation ``root`` depends on through tensors that require grad, each after its
+    inputs (leaves are left out: backward adds their gradients as it meets them). Iterative
+    depth-first search: a node goes back on top of the stack once its inputs are placed."""
+    order, placed, entered = [], set(), set()
+    stack = [root]
+    while stack:
+        node = stack[-1]
+        if node in entered:
+            stack.pop()
+            if node not in placed:
+                placed.add(node)
+                order.append(node)
+            continue
+        entered.add(node)
+        for t in node._inputs:
+            if t._backward is not None and t not in entered:
+                stack.append(t)
+    return order
+
+
+def method(name: str | None = None):
+    """Attach a function to ``Tensor`` as a method (an op module's way of adding itself)."""
+
+    def attach(fn):
+        setattr(Tensor, name or fn.__name__, fn)
+        return fn
+
+    return attach

@@ -1,0 +1,327 @@
+"""Elementwise operations, each forward with its backward rule right under it.
+
+A rule is ``rule(g, out) -> one gradient per input`` with ``g = dL/d(out)`` in out's shape.
+Binary operations broadcast as numpy does; their rules sum the gradient back down to each
+operand's shape (``unbroadcast``).
+"""
+
+from __future__ import annotations
+
+from chainrule import functions
+from chainrule.errors import InputError, InputTypeError
+from chainrule.tensor.backend import FLOAT_DTYPES, xp
+from chainrule.tensor.core import Tensor, _data, as_tensor, make, method, unbroadcast
+
+__all__ = [
+    "abs",
+    "allclose",
+    "clone",
+    "apply",
+    "clamp",
+    "exp",
+    "log",
+    "maximum",
+    "minimum",
+    "relu",
+    "sigmoid",
+    "sqrt",
+    "tanh",
+    "times_derivative",
+    "where",
+]
+
+
+def _binary(a, b, op, backward, name) -> Tensor:
+    a = as_tensor(a, b if isinstance(b, Tensor) else None)
+    b = as_tensor(b, a)
+    try:
+        data = op(a.data, b.data)
+    except ValueError:
+        raise InputError(
+            f"cannot {name} tensors of shapes {a.shape} and {b.shape}: they do not broadcast "
+            "(each trailing dimension must match or be 1)."
+        ) from None
+    return make(data, (a, b), backward)
+
+
+def _binary_grads(out, ga, gb):
+    a, b = out._inputs
+    return unbroadcast(ga, a.data.shape), unbroadcast(gb, b.data.shape)
+
+
+# ------------------------------------------------------------------------ a + b
+Tensor.__add__ = lambda self, other: _binary(self, other, xp.add, _add_back, "add")
+Tensor.__radd__ = lambda self, other: _binary(other, self, xp.add, _add_back, "add")
+
+
+def _add_back(g, out):  # d(a + b) = da + db
+    return _binary_grads(out, g, g)
+
+
+# ------------------------------------------------------------------------ a - b
+Tensor.__sub__ = lambda self, other: _binary(self, other, xp.subtract, _sub_back, "subtract")
+Tensor.__rsub__ = lambda self, other: _binary(other, self, xp.subtract, _sub_back, "subtract")
+
+
+def _sub_back(g, out):
+    return _binary_grads(out, g, -g)
+
+
+# ------------------------------------------------------------------------ a * b
+Tensor.__mul__ = lambda self, other: _binary(self, other, xp.multiply, _mul_back, "multiply")
+Tensor.__rmul__ = lambda self, other: _binary(other, self, xp.multiply, _mul_back, "multiply")
+
+
+def _mul_back(g, out):  # d(a b) = b da + a db
+    a, b = out._inputs
+    return _binary_grads(out, g * b.data, g * a.data)
+
+
+# ------------------------------------------------------------------------ a / b
+Tensor.__truediv__ = lambda self, other: _binary(self, other, xp.divide, _div_back, "divide")
+Tensor.__rtruediv__ = lambda self, other: _binary(other, self, xp.divide, _div_back, "divide")
+
+
+def _div_back(g, out):  # d(a / b) = da / b - (a / b^2) db = da / b - out / b db
+    b = out._inputs[1].data
+    return _binary_grads(out, g / b, -g * out.data / b)
+
+
+# ------------------------------------------------------------------------ -x
+Tensor.__neg__ = lambda self: make(-self.data, (self,), _neg_back)
+
+
+def _neg_back(g, out):
+    return (-g,)
+
+
+# ------------------------------------------------------------------------ x ** k
+@method("__pow__")
+@method("pow")
+def _pow(self, exponent):
+    if isinstance(exponent, Tensor):
+        raise InputTypeError("a tensor exponent is not supported; use exp(k * log(x)).")
+    k = float(exponent)
+    return make(self.data**k, (self,), _pow_back, (k,))
+
+
+def _pow_back(g, out):  # d(x^k) = k x^(k-1) dx
+    (k,) = out._saved
+    x = out._inputs[0].data
+    return (g * (k * x ** (k - 1)),)
+
+
+# ------------------------------------------------------------------------ the shared table
+def apply(x: Tensor, fn: functions.Activation) -> Tensor:
+    """``fn(x)`` elementwise for an entry ``fn`` of the shared table; its backward rule is the
+    table's derivative ``f'(x, y)`` times the incoming gradient."""
+    if fn is functions.log and x.data.size and x.data.min() <= 0:
+        raise InputError(
+            f"log of a tensor with values <= 0 (smallest {x.data.min()}); the logarithm is only "
+            "defined for positive numbers: clip the input (e.g. x.clip(1e-12, None))."
+        )
+    return make(fn.forward(x.data), (x,), _apply_back, (fn,))
+
+
+def _apply_back(g, out):  # the activation table's derivative f'(x, y), times g
+    (fn,) = out._saved
+    return (times_derivative(g, fn, out._inputs[0].data, out.data),)
+
+
+def times_derivative(g, fn, x, y):
+    """``g (.) f'(x, y)`` for a table entry ``fn`` with ``y = f(x)``. The product is taken in
+    place when the derivative came back as a fresh array of g's shape and dtype (it may instead
+    be ``y`` itself, as for exp, which must not be overwritten)."""
+    d = fn.derivative(x, y)
+    if d is y or d is x or d.base is not None or d.shape != g.shape or d.dtype != g.dtype:
+        return g * d
+    d *= g
+    return d
+
+
+Tensor.apply = lambda self, fn: apply(self, functions.activation(fn))
+
+
+def _table(entry):
+    def op(x):
+        return apply(as_tensor(x), entry)
+
+    op.__name__ = entry.name
+    op.__doc__ = f"{entry.name}(x) elementwise, with its derivative from the shared table."
+    setattr(Tensor, entry.name, lambda self: apply(self, entry))
+    return op
+
+
+exp = _table(functions.exp)
+log = _table(functions.log)
+tanh = _table(functions.tanh)
+sigmoid = _table(functions.sigmoid)
+relu = _table(functions.relu)
+
+
+# ------------------------------------------------------------------------ |x|, sqrt(x)
+@method("abs")
+def abs(x):
+    """``|x|``; its derivative is sign(x) (0 at 0, as PyTorch takes it)."""
+    x = as_tensor(x)
+    return make(xp.abs(x.data), (x,), _abs_back)
+
+
+def _abs_back(g, out):
+    return (g * xp.sign(out._inputs[0].data),)
+
+
+@method("sqrt")
+def sqrt(x):
+    """``sqrt(x)``; d sqrt(x) = dx / (2 sqrt(x))."""
+    x = as_tensor(x)
+    if x.data.size and x.data.min() < 0:
+        raise InputError(
+            f"sqrt of a tensor with negative values (smallest {x.data.min()}); clamp it first."
+        )
+    return make(xp.sqrt(x.data), (x,), _sqrt_back)
+
+
+def _sqrt_back(g, out):
+    return (g / (2 * out.data),)
+
+
+# ------------------------------------------------------------------------ clamp
+@method("clip")
+@method("clamp")
+def clamp(x, min=None, max=None):
+    """``x`` limited to ``[min, max]``; the gradient passes where x was inside (ends included)."""
+    x = as_tensor(x)
+    return make(xp.clip(x.data, min, max), (x,), _clamp_back, (min, max))
+
+
+def _clamp_back(g, out):
+    low, high = out._saved
+    x = out._inputs[0].data
+    inside = xp.ones_like(x, dtype=bool)
+    if low is not None:
+        inside &= x >= low
+    if high is not None:
+        inside &= x <= high
+    return (g * inside,)
+
+
+# ------------------------------------------------------------------------ where, max, min
+def where(condition, a, b) -> Tensor:
+    """``a`` where ``condition`` holds, else ``b``; each gets the gradient where it was chosen."""
+    condition = xp.asarray(_data(condition), dtype=bool)
+    a = as_tensor(a, b if isinstance(b, Tensor) else None)
+    b = as_tensor(b, a)
+    try:
+        data = xp.where(condition, a.data, b.data)
+    except ValueError:
+        raise InputError(
+            f"cannot choose between tensors of shapes {a.shape} and {b.shape} with a condition "
+            f"of shape {condition.shape}: they do not broadcast."
+        ) from None
+    return make(data, (a, b), _where_back, (condition,))
+
+
+def _where_back(g, out):
+    (condition,) = out._saved
+    return _binary_grads(out, xp.where(condition, g, 0), xp.where(condition, 0, g))
+
+
+def maximum(a, b) -> Tensor:
+    """The larger of ``a`` and ``b`` elementwise; at a tie the gradient is shared equally
+    (PyTorch's rule)."""
+    return _choose(a, b, True)
+
+
+def minimum(a, b) -> Tensor:
+    """The smaller of ``a`` and ``b`` elementwise; ties share the gradient equally."""
+    return _choose(a, b, False)
+
+
+def _choose(a, b, larger):
+    a = as_tensor(a, b if isinstance(b, Tensor) else None)
+    b = as_tensor(b, a)
+    try:
+        data = (xp.maximum if larger else xp.minimum)(a.data, b.data)
+    except ValueError:
+        raise InputError(
+            f"cannot compare tensors of shapes {a.shape} and {b.shape}: they do not broadcast."
+        ) from None
+    return make(data, (a, b), _choose_back)
+
+
+def _choose_back(g, out):  # the chosen operand gets g; at a tie each gets g / 2
+    a, b = out._inputs
+    wa = (a.data == out.data).astype(g.dtype)
+    wb = (b.data == out.data).astype(g.dtype)
+    total = wa + wb
+    return _binary_grads(out, g * (wa / total), g * (wb / total))
+
+
+Tensor.maximum = maximum
+Tensor.minimum = minimum
+
+
+# ------------------------------------------------------------------------ comparisons
+def _compare(op):
+    def compare(self, other):
+        return Tensor(op(self.data, _data(other)))  # booleans: no gradient
+
+    return compare
+
+
+Tensor.__eq__ = _compare(xp.equal)
+Tensor.__ne__ = _compare(xp.not_equal)
+Tensor.__lt__ = _compare(xp.less)
+Tensor.__le__ = _compare(xp.less_equal)
+Tensor.__gt__ = _compare(xp.greater)
+Tensor.__ge__ = _compare(xp.greater_equal)
+
+
+# ------------------------------------------------------------------------ dtypes
+@method()
+def to(self, dtype):
+    """The same values as ``dtype``; a float-to-float change passes the gradient back (cast to
+    the input's dtype). ``to("cpu")`` is the tensor itself: there is no other device."""
+    if isinstance(dtype, str) and dtype.split(":")[0] in ("cpu", "cuda", "mps"):
+        if dtype != "cpu":
+            raise InputError(f"chainrule tensors live on the CPU (numpy); .to({dtype!r}) can't.")
+        return self
+    dtype = xp.dtype(dtype)
+    if dtype == self.data.dtype:
+        return self
+    data = self.data.astype(dtype)
+    if dtype not in FLOAT_DTYPES:
+        return Tensor(data)  # integers and booleans carry no gradient
+    return make(data, (self,), _to_back)
+
+
+def _to_back(g, out):
+    return (g.astype(out._inputs[0].data.dtype),)
+
+
+Tensor.float = lambda self: self.to(xp.float32)
+Tensor.double = lambda self: self.to(xp.float64)
+Tensor.long = lambda self: self.to(xp.int64)
+Tensor.int = lambda self: self.to(xp.int32)
+Tensor.bool = lambda self: self.to(xp.bool_)
+
+
+# ------------------------------------------------------------------------ copies, truth
+@method()
+def clone(self):
+    """A copy of the data that stays in the graph (the gradient passes through unchanged)."""
+    return make(self.data.copy(), (self,), _clone_back)
+
+
+def _clone_back(g, out):
+    return (g,)
+
+
+def allclose(a, b, rtol: float = 1e-5, atol: float = 1e-8) -> bool:
+    """``|a - b| <= atol + rtol |b|`` everywhere (PyTorch's and numpy's test)."""
+    return bool(xp.allclose(_data(a), _data(b), rtol=rtol, atol=atol))
+
+
+Tensor.all = lambda self: Tensor(xp.all(self.data))
+Tensor.any = lambda self: Tensor(xp.any(self.data))

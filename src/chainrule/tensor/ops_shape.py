@@ -1,0 +1,198 @@
+"""Shape, indexing, joining and matrix products, each forward with its backward rule under it.
+
+Moving elements around is linear, so each rule moves the gradient back the same way: reshape's
+reshapes it back, transpose's applies the inverse permutation, indexing's scatters it (adding
+where an index repeats), joining's cuts it into the pieces.
+"""
+
+from __future__ import annotations
+
+from chainrule.errors import InputError
+from chainrule.tensor.backend import xp
+from chainrule.tensor.core import Tensor, _index, as_tensor, make, method, unbroadcast
+
+__all__ = ["cat", "concatenate", "matmul", "stack"]
+
+
+def _shape_args(shape):
+    """``f(2, 3)`` or ``f((2, 3))``, both as PyTorch takes them."""
+    return tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
+
+
+# ------------------------------------------------------------------------ reshape, view
+@method("view")
+@method("reshape")
+def _reshape(self, *shape):
+    shape = _shape_args(shape)
+    try:
+        data = self.data.reshape(shape)
+    except (ValueError, TypeError):
+        raise InputError(
+            f"cannot reshape a tensor of shape {self.shape} ({self.data.size} elements) into "
+            f"{tuple(shape)}."
+        ) from None
+    return make(data, (self,), _reshape_back)
+
+
+def _reshape_back(g, out):
+    return (g.reshape(out._inputs[0].data.shape),)
+
+
+@method()
+def flatten(self, start_dim: int = 0, end_dim: int = -1):
+    """The dimensions ``start_dim..end_dim`` merged into one."""
+    shape = self.data.shape
+    if not shape:
+        return self.reshape(1)
+    start, end = start_dim % len(shape), end_dim % len(shape)
+    return self.reshape(*shape[:start], -1, *shape[end + 1 :])
+
+
+@method()
+def unsqueeze(self, dim: int):
+    """A new dimension of size 1 at ``dim``."""
+    if not -self.data.ndim - 1 <= dim <= self.data.ndim:
+        raise InputError(f"unsqueeze({dim}) is out of range for shape {self.shape}.")
+    return self.reshape(xp.expand_dims(self.data, dim).shape)
+
+
+@method()
+def squeeze(self, dim: int | None = None):
+    """Drop dimensions of size 1 (only ``dim`` when given and of size 1, as PyTorch does)."""
+    shape = self.data.shape
+    if dim is None:
+        return self.reshape(tuple(n for n in shape if n != 1))
+    if shape and shape[dim] == 1:
+        return self.reshape(shape[: dim % len(shape)] + shape[dim % len(shape) + 1 :])
+    return self
+
+
+# ------------------------------------------------------------------------ permute, transpose
+@method()
+def permute(self, *dims):
+    """The dimensions in the order ``dims`` (each once)."""
+    dims = tuple(d % max(1, self.data.ndim) for d in _shape_args(dims)) or None
+    try:
+        data = self.data.transpose(dims)
+    except ValueError:
+        raise InputError(
+            f"cannot permute a tensor of shape {self.shape} with dims {dims}: give each "
+            "dimension once."
+        ) from None
+    return make(data, (self,), _permute_back, (dims,))
+
+
+def _permute_back(g, out):
+    (dims,) = out._saved
+    return (g.transpose(None if dims is None else xp.argsort(dims)),)
+
+
+@method()
+def transpose(self, *dims):
+    """``transpose(d0, d1)`` swaps two dimensions (PyTorch); no argument reverses them all;
+    three or more are a permutation (numpy's ``transpose(axes)``)."""
+    dims = _shape_args(dims)
+    if len(dims) == 2:
+        order = list(range(self.data.ndim))
+        d0, d1 = (d % self.data.ndim for d in dims)
+        order[d0], order[d1] = order[d1], order[d0]
+        dims = order
+    return self.permute(*dims)
+
+
+Tensor.T = property(lambda self: self.permute())
+Tensor.t = lambda self: self.permute()
+
+
+# ------------------------------------------------------------------------ indexing
+@method("__getitem__")
+def _getitem(self, index):
+    """Slices, integers, integer arrays (an embedding lookup ``C[X]``), boolean masks,
+    ``x[range(n), y]``: numpy's indexing, with a gradient."""
+    index = _index(index)
+    try:
+        data = self.data[index]
+    except IndexError as e:
+        raise InputError(f"cannot index a tensor of shape {self.shape}: {e}.") from None
+    return make(data, (self,), _getitem_back, (index,))
+
+
+def _getitem_back(g, out):  # scatter back; repeated integer indices add up
+    (index,) = out._saved
+    grad = xp.zeros_like(out._inputs[0].data)
+    xp.add.at(grad, index, g)
+    return (grad,)
+
+
+# ------------------------------------------------------------------------ cat, stack
+def concatenate(tensors, axis: int = 0) -> Tensor:
+    """Join tensors along ``axis``; the gradient is cut back into the pieces."""
+    tensors = tuple(as_tensor(t) for t in tensors)
+    try:
+        data = xp.concatenate([t.data for t in tensors], axis=axis)
+    except ValueError:
+        shapes = ", ".join(str(t.shape) for t in tensors)
+        raise InputError(
+            f"cannot concatenate tensors of shapes {shapes} along axis {axis}: all other "
+            "dimensions must match."
+        ) from None
+    return make(data, tensors, _concatenate_back, (axis,))
+
+
+def _concatenate_back(g, out):
+    (axis,) = out._saved
+    sizes = [t.data.shape[axis] for t in out._inputs]
+    return tuple(xp.split(g, xp.cumsum(sizes)[:-1], axis=axis))
+
+
+def cat(tensors, dim: int = 0) -> Tensor:
+    """PyTorch's name for ``concatenate``."""
+    return concatenate(tensors, dim)
+
+
+def stack(tensors, dim: int = 0) -> Tensor:
+    """Tensors of one shape joined along a new dimension ``dim``."""
+    tensors = [as_tensor(t) for t in tensors]
+    shapes = {t.shape for t in tensors}
+    if len(shapes) != 1:
+        raise InputError(f"stack needs tensors of one shape, got {sorted(shapes)}.")
+    return concatenate([t.unsqueeze(dim) for t in tensors], dim)
+
+
+# ------------------------------------------------------------------------ matmul
+def matmul(a, b) -> Tensor:
+    """``a @ b`` as numpy's matmul: 1-D, 2-D and stacks of matrices (batched, broadcast over
+    the leading dimensions). d(A B) = dA B + A dB, so with G = dL/d(AB):
+    dL/dA = G B^T and dL/dB = A^T G (summed over broadcast batch dimensions)."""
+    a, b = as_tensor(a), as_tensor(b)
+    try:
+        data = a.data @ b.data
+    except ValueError:
+        raise InputError(
+            f"cannot matmul tensors of shapes {a.shape} @ {b.shape}: the inner dimensions "
+            f"({a.shape[-1] if a.ndim else '-'} and "
+            f"{b.shape[-2 if b.ndim > 1 else 0] if b.ndim else '-'}) must match."
+        ) from None
+    return make(data, (a, b), _matmul_back)
+
+
+def _matmul_back(g, out):
+    a, b = out._inputs
+    A, B = a.data, b.data
+    if B.ndim == 1:  # a column for the product, and g gains its missing column axis
+        B = B[:, None]
+        g = g[..., None]
+    if A.ndim == 1:  # a row for the product, and g gains its missing row axis
+        A = A[None, :]
+        g = xp.expand_dims(g, -2)
+    grad_a = grad_b = None
+    if a.requires_grad:
+        grad_a = unbroadcast(g @ xp.swapaxes(B, -1, -2), A.shape).reshape(a.data.shape)
+    if b.requires_grad:
+        grad_b = unbroadcast(xp.swapaxes(A, -1, -2) @ g, B.shape).reshape(b.data.shape)
+    return grad_a, grad_b
+
+
+Tensor.__matmul__ = lambda self, other: matmul(self, other)
+Tensor.__rmatmul__ = lambda self, other: matmul(other, self)
+Tensor.matmul = Tensor.__matmul__

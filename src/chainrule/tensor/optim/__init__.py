@@ -1,0 +1,207 @@
+"""Optimizers: ``opt.zero_grad(); loss.backward(); opt.step()``, as in PyTorch.
+
+Settings live in ``opt.param_groups``, a list of dicts as in PyTorch: ``param_groups[0]["lr"]``
+reads or sets the learning rate (schedulers do exactly that). Each ``step`` changes the
+parameters' arrays in place (outside the graph) and bumps their version, so a graph built before
+the step cannot be backpropagated with the new values.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from chainrule.errors import InputError
+from chainrule.tensor.backend import xp
+from chainrule.tensor.core import mark_changed
+from chainrule.tensor.modules import zero_grads
+
+__all__ = ["SGD", "Adam", "AdamW", "Optimizer", "lr_scheduler"]
+
+
+def _check_lr(value) -> float:
+    if not (isinstance(value, (int, float)) and value > 0 and math.isfinite(value)):
+        raise InputError(f"the learning rate must be a positive number, got {value}.")
+    return float(value)
+
+
+class Optimizer:
+    """``Optimizer(params, defaults)``: ``params`` is parameters, or dicts ``{"params": [...],
+    "lr": ...}`` (one group each, missing settings taken from ``defaults``)."""
+
+    def __init__(self, params, defaults: dict):
+        params = list(params)
+        if not params:
+            raise InputError("the optimizer got no parameters; pass model.parameters().")
+        groups = params if isinstance(params[0], dict) else [{"params": params}]
+        self.param_groups = []
+        for group in groups:
+            group = {**defaults, **group, "params": list(group["params"])}
+            group["lr"] = _check_lr(group["lr"])
+            self.param_groups.append(group)
+        self.state: dict[int, dict] = {}
+
+    @property
+    def params(self) -> list:
+        return [p for group in self.param_groups for p in group["params"]]
+
+    @property
+    def lr(self) -> float:
+        """The first group's rate (``param_groups[0]["lr"]``, PyTorch's way, is the same)."""
+        return self.param_groups[0]["lr"]
+
+    @lr.setter
+    def lr(self, value: float) -> None:
+        value = _check_lr(value)
+        for group in self.param_groups:
+            group["lr"] = value
+
+    _lr = lr  # the name the training adapter used before param_groups existed
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        for group in self.param_groups:
+            zero_grads(group["params"], set_to_none)
+
+    def step(self) -> None:
+        """Move every parameter that has a gradient; the subclass says how."""
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p._grad is not None:
+                    self._update(p, p._grad, self.state.setdefault(id(p), {}), group)
+                    mark_changed(p)
+
+    def _update(self, p, grad, state, group) -> None:
+        raise NotImplementedError
+
+    def state_dict(self) -> dict:
+        """The groups' settings and each parameter's state (by position), arrays copied; also
+        ``"lr"``, the first group's rate (the form chainrule's checkpoints read)."""
+        return {
+            "lr": self.lr,
+            "param_groups": [
+                {k: v for k, v in g.items() if k != "params"} for g in self.param_groups
+            ],
+            "state": {
+                i: {
+                    k: (v.copy() if isinstance(v, np.ndarray) else v)
+                    for k, v in self.state.get(id(p), {}).items()
+                }
+                for i, p in enumerate(self.params)
+            },
+        }
+
+    def load_state_dict(self, state: dict) -> None:
+        """Settings and state from ``state_dict()`` (or just ``"lr"`` and ``"state"``)."""
+        for group, saved in zip(self.param_groups, state.get("param_groups", ())):
+            group.update(saved)
+        if "param_groups" not in state:
+            self.lr = state["lr"]
+        params = self.params
+        self.state = {id(params[int(i)]): dict(s) for i, s in state["state"].items()}
+
+
+class SGD(Optimizer):
+    """PyTorch's SGD: ``g = grad + weight_decay p``; with momentum ``b <- g`` (first step) then
+    ``b <- momentum b + (1 - dampening) g``, and ``g = g + momentum b`` (Nesterov) or ``g = b``;
+    finally ``p <- p - lr g``. ``lr`` is required, as in PyTorch before 2.2."""
+
+    def __init__(
+        self,
+        params,
+        lr: float,
+        momentum: float = 0.0,
+        dampening: float = 0.0,
+        weight_decay: float = 0.0,
+        nesterov: bool = False,
+    ):
+        if momentum < 0 or weight_decay < 0:
+            raise InputError("momentum and weight_decay must be zero or positive.")
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise InputError("Nesterov momentum needs momentum > 0 and dampening 0.")
+        defaults = dict(
+            lr=lr,
+            momentum=momentum,
+            dampening=dampening,
+            weight_decay=weight_decay,
+            nesterov=nesterov,
+        )
+        super().__init__(params, defaults)
+
+    def step(self) -> None:
+        if len(self.param_groups) > 1:
+            return super().step()
+        group = self.param_groups[0]
+        if group["momentum"] or group["weight_decay"]:
+            return super().step()
+        lr = group["lr"]  # plain SGD, the hot path of the book's training
+        params = group["params"]
+        for p in params:
+            if p._grad is not None:
+                p.data -= lr * p._grad
+        mark_changed(*params)
+
+    def _update(self, p, grad, state, group):
+        if group["weight_decay"]:
+            grad = grad + group["weight_decay"] * p.data
+        momentum = group["momentum"]
+        if momentum:
+            b = state.get("momentum_buffer")
+            if b is None:
+                b = state["momentum_buffer"] = grad.copy()
+            else:
+                b *= momentum
+                b += (1 - group["dampening"]) * grad
+            grad = grad + momentum * b if group["nesterov"] else b
+        p.data -= group["lr"] * grad
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba): running means of the gradient and of its square, bias-corrected:
+    ``m <- b1 m + (1-b1) g``, ``v <- b2 v + (1-b2) g^2``,
+    ``p <- p - lr mhat / (sqrt(vhat) + eps)``, with ``g = grad + weight_decay p`` (L2)."""
+
+    decoupled = False
+
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-3,
+        betas=(0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+    ):
+        if weight_decay < 0 or eps < 0 or not all(0 <= b < 1 for b in betas):
+            raise InputError("Adam needs betas in [0, 1) and eps, weight_decay >= 0.")
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay))
+
+    def _update(self, p, grad, state, group):
+        b1, b2 = group["betas"]
+        lr, wd = group["lr"], group["weight_decay"]
+        if wd and self.decoupled:  # AdamW: p <- p (1 - lr wd), apart from the gradient
+            p.data *= 1 - lr * wd
+        elif wd:
+            grad = grad + wd * p.data
+        if not state:
+            state.update(step=0, exp_avg=xp.zeros_like(p.data), exp_avg_sq=xp.zeros_like(p.data))
+        state["step"] += 1
+        m, v, t = state["exp_avg"], state["exp_avg_sq"], state["step"]
+        m *= b1
+        m += (1 - b1) * grad
+        v *= b2
+        v += (1 - b2) * grad * grad
+        step = lr * math.sqrt(1 - b2**t) / (1 - b1**t)
+        p.data -= step * m / (xp.sqrt(v) + group["eps"] * math.sqrt(1 - b2**t))
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov & Hutter): ``p <- p (1 - lr wd)`` first,
+    then Adam's step on the plain gradient. ``weight_decay`` defaults to 0.01 as in PyTorch."""
+
+    decoupled = True
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.01):
+        super().__init__(params, lr, betas, eps, weight_decay)
+
+
+from chainrule.tensor.optim import lr_scheduler  # noqa: E402 - torch.optim.lr_scheduler
