@@ -13,7 +13,6 @@ from autograd import grad as ag_grad
 
 import chainrule.tensor as torch
 import chainrule.tensor.nn.functional as F
-import chainrule.tensor.tensor  # noqa: F401 - the old module must not hide torch.tensor
 from chainrule import nn as chainrule_nn
 from chainrule.errors import InputError
 from chainrule.tensor import nn

@@ -16,10 +16,10 @@ import numpy as np
 from chainrule import functions
 from chainrule.errors import InputError
 from chainrule.protocol import ModelBase, parameter_names
+from chainrule.tensor import Tensor, no_grad
 from chainrule.tensor.functional import cost, cross_entropy
 from chainrule.tensor.modules import MLP
 from chainrule.tensor.optim import SGD, Adam
-from chainrule.tensor.tensor import Tensor, no_grad
 
 OPTIMIZERS = ("sgd", "adam")
 
@@ -89,8 +89,9 @@ class TensorNetwork(ModelBase):
         """One optimizer step on the mini-batch: zero the gradients, backward, add the L2 term
         ``(l2 / n) W`` to each weight's gradient, step."""
         opt = self.optimizer
-        if self.fixed_lr is None and opt.lr != lr:
-            opt.lr = lr
+        group = opt.param_groups[0]
+        if self.fixed_lr is None and group["lr"] != lr:
+            group["lr"] = lr
         opt.zero_grad()
         self.loss(X, Y).backward()
         if l2:

@@ -18,10 +18,6 @@ from chainrule.tensor import (  # noqa: F401 - the ops attach themselves to Tens
     ops_reduce,
     ops_shape,
 )
-
-# The old module chainrule.tensor.tensor is loaded first, so that a later import of it cannot
-# replace the function `tensor` bound below (Python sets a package attribute on first load).
-from chainrule.tensor import tensor as _compat  # noqa: F401
 from chainrule.tensor.core import Tensor, is_grad_enabled, no_grad, set_grad_enabled
 from chainrule.tensor.creation import *  # noqa: F403 - tensor, zeros, randn, float32, ...
 from chainrule.tensor.ops_elementwise import (
