@@ -2,6 +2,7 @@
 if an arrow pointed up; modules stay small; imports sit at the top of modules."""
 
 import ast
+import importlib
 import shutil
 import subprocess
 import sys
@@ -77,3 +78,18 @@ def test_imports_sit_at_the_top_of_modules():
     assert late <= set(LATE_IMPORTS), (
         f"imports inside functions: {sorted(late - set(LATE_IMPORTS))}"
     )
+
+
+def test_every_exported_name_exists():
+    """Each module's ``__all__`` names only what it has (``from m import *`` would fail)."""
+    missing = {}
+    for path in _modules():
+        parts = path.relative_to(SRC.parent).with_suffix("").parts
+        if parts[-1] == "__main__":
+            continue  # (importing it runs the command)
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        module = importlib.import_module(name)
+        gone = [n for n in getattr(module, "__all__", []) if not hasattr(module, n)]
+        if gone:
+            missing[name] = gone
+    assert not missing
