@@ -1,0 +1,205 @@
+"""The playground's web app (Starlette): the page, its files, one WebSocket per tab, downloads.
+
+Each WebSocket is one session (``chainrule.playground.session.Session``): a tab that opens the
+page gets its own, and closing the tab closes the socket and frees it. The page sends requests as
+JSON ``{"op": ..., "id": ...}`` and gets each answer (or an ``error`` with one sentence) tagged
+with the same ``id``. Training runs in a worker thread, never on the event loop, one epoch per
+frame, while the page is playing; a paused page's session does nothing. Frames are flow
+controlled: the page acknowledges each one, and the server stays at most ``AHEAD`` frames ahead,
+so a slow browser slows training down instead of queueing frames.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import secrets
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from chainrule.errors import ChainruleError
+from chainrule.playground import keep
+from chainrule.playground.session import Session
+from chainrule.playground.settings import choices
+
+STATIC = Path(__file__).parent / "static"
+AHEAD = 2  # frames sent but not yet acknowledged by the page
+
+
+class Connection:
+    """One tab: its session, its play loop, and how many frames it has been sent and received."""
+
+    def __init__(self, socket: WebSocket, session: Session):
+        self.socket, self.session = socket, session
+        self.player: asyncio.Task | None = None
+        self.acked = 0
+        self.room = asyncio.Event()
+        self.room.set()
+
+    async def call(self, method, *args):
+        """``method(*args)`` in a worker thread, under the session's lock."""
+
+        def locked():
+            with self.session.lock:
+                return method(*args)
+
+        return await asyncio.to_thread(locked)
+
+    async def send(self, message: dict) -> None:
+        await self.socket.send_text(json.dumps(message))
+
+    def advance(self):
+        """One epoch and its frame (or the divergence message)."""
+        if not self.session.train_epoch():
+            return None
+        return self.session.frame()
+
+    async def play(self) -> None:
+        """Epoch after epoch until paused, diverged, or the tab is gone."""
+        while True:
+            await self.room.wait()
+            frame = await self.call(self.advance)
+            if frame is None:
+                await self.send({"type": "diverged", "message": self.session.diverged})
+                await self.send({"type": "paused"})
+                self.player = None
+                return
+            if frame["seq"] - self.acked >= AHEAD:
+                self.room.clear()
+            await self.send(frame)
+
+    def pause(self) -> None:
+        if self.player is not None:
+            self.player.cancel()
+            self.player = None
+
+    def ack(self, seq: int) -> None:
+        self.acked = max(self.acked, int(seq))
+        if self.session.sent - self.acked < AHEAD:
+            self.room.set()
+
+
+async def page(request):
+    return FileResponse(STATIC / "index.html")
+
+
+async def download(request):
+    """``/api/SESSION/model.npz`` (a model file) or ``/api/SESSION/run.zip`` (a run folder)."""
+    conn = request.app.state.sessions.get(request.path_params["session"])
+    if conn is None:
+        return JSONResponse({"error": "no such session; reload the page."}, status_code=404)
+    what = request.path_params["what"]
+    if what == "model.npz":
+        data = await conn.call(keep.model_file, conn.session)
+        kind = "application/octet-stream"
+    elif what == "run.zip":
+        data = await conn.call(keep.run_folder, conn.session)
+        kind = "application/zip"
+    else:
+        return JSONResponse({"error": "ask for model.npz or run.zip."}, status_code=404)
+    headers = {"Content-Disposition": f'attachment; filename="{what}"'}
+    return Response(data, media_type=kind, headers=headers)
+
+
+async def socket(websocket: WebSocket):
+    """One tab's session, from the page's first message to the tab's closing."""
+    await websocket.accept()
+    sessions = websocket.app.state.sessions
+    name = secrets.token_urlsafe(12)
+    conn = None
+    try:
+        first = json.loads(await websocket.receive_text())
+        try:
+            session = await asyncio.to_thread(Session, first.get("settings") or {})
+            notes = []
+        except ChainruleError as e:  # settings from a bad URL: start from the defaults
+            session, notes = await asyncio.to_thread(Session), [f"{e} (defaults restored)"]
+        conn = sessions[name] = Connection(websocket, session)
+        await conn.send({"type": "hello", "session": name, "notes": notes, "choices": choices()})
+        await conn.send(session.data())
+        await conn.send(await conn.call(session.frame))
+        while True:
+            message = json.loads(await websocket.receive_text())
+            await handle(conn, message)
+    except WebSocketDisconnect:
+        pass
+    finally:
+        if conn is not None:
+            conn.pause()
+        sessions.pop(name, None)
+
+
+async def handle(conn: Connection, message: dict) -> None:
+    """Answer one request; a ChainruleError becomes an ``error`` message and nothing changes."""
+    op, tag, s = message.get("op"), message.get("id"), conn.session
+    try:
+        if op == "ack":
+            conn.ack(message["seq"])
+            return
+        if op == "play":
+            if conn.player is None:
+                conn.player = asyncio.create_task(conn.play())
+            reply = {"type": "playing"}
+        elif op == "pause":
+            conn.pause()
+            reply = {"type": "paused"}
+        elif op in ("configure", "csv", "model", "reset"):
+            conn.pause()
+            if op == "configure":
+                notes = await conn.call(s.configure, message.get("settings", {}))
+            elif op == "csv":
+                notes = await conn.call(s.load_csv, str(message.get("text", "")))
+            elif op == "model":
+                data = base64.b64decode(message.get("data", ""), validate=False)
+                notes = await conn.call(keep.load_model, s, data)
+            else:
+                notes = await conn.call(s.reset) or []
+            await conn.send({**await conn.call(s.data), "notes": notes})
+            reply = await conn.call(s.frame)
+        elif op == "step":
+            reply = await conn.call(conn.advance)
+            if reply is None:
+                reply = {"type": "diverged", "message": s.diverged}
+        elif op == "explain":
+            reply = await conn.call(s.explain, message["param"], message.get("sample", 0))
+        elif op == "set":
+            await conn.call(s.set_parameter, message["param"], message["value"])
+            reply = await conn.call(s.frame)
+        elif op == "stages":
+            reply = await conn.call(s.step_through, message.get("sample", 0))
+        elif op == "apply":
+            await conn.call(s.apply_sample_step, message.get("sample", 0))
+            reply = await conn.call(s.frame)
+        elif op == "gradcheck":
+            reply = await conn.call(s.gradcheck)
+        elif op == "agreement":
+            reply = await conn.call(s.agreement)
+        elif op == "stats":
+            reply = {"type": "stats", "sent": s.sent, "acked": conn.acked}
+        else:
+            reply = {"type": "error", "message": f"unknown request {op!r}."}
+    except ChainruleError as e:
+        reply = {"type": "error", "op": op, "message": str(e)}
+    except (KeyError, TypeError, ValueError) as e:
+        reply = {"type": "error", "op": op, "message": f"a malformed {op!r} request ({e})."}
+    await conn.send({**reply, "id": tag})
+
+
+def create_app() -> Starlette:
+    """The playground's ASGI app; ``app.state.sessions`` maps session names to connections."""
+    app = Starlette(
+        routes=[
+            Route("/", page),
+            Route("/api/{session}/{what}", download),
+            WebSocketRoute("/ws", socket),
+            Mount("/static", StaticFiles(directory=STATIC), name="static"),
+        ]
+    )
+    app.state.sessions = {}
+    return app
