@@ -33,12 +33,13 @@ AHEAD = 2  # frames sent but not yet acknowledged by the page
 
 
 class Connection:
-    """One tab: its session, its play loop, and how many frames it has been sent and received."""
+    """One tab: its session, its play loop, and how many frames it has been sent."""
 
     def __init__(self, socket: WebSocket, session: Session):
         self.socket, self.session = socket, session
         self.player: asyncio.Task | None = None
-        self.acked = 0
+        self.playing = False
+        self.sent = self.acked = 0
         self.room = asyncio.Event()
         self.room.set()
 
@@ -52,36 +53,50 @@ class Connection:
         return await asyncio.to_thread(locked)
 
     async def send(self, message: dict) -> None:
+        """Send a message; frames are numbered here, as they leave."""
+        if message.get("type") == "frame":
+            self.sent += 1
+            message = {**message, "seq": self.sent}
+            if self.sent - self.acked >= AHEAD:
+                self.room.clear()
         await self.socket.send_text(json.dumps(message))
 
     def advance(self):
-        """One epoch and its frame (or the divergence message)."""
+        """One epoch and its frame (None when training diverged)."""
         if not self.session.train_epoch():
             return None
         return self.session.frame()
 
     async def play(self) -> None:
         """Epoch after epoch until paused, diverged, or the tab is gone."""
-        while True:
+        while self.playing:
             await self.room.wait()
+            if not self.playing:
+                break
             frame = await self.call(self.advance)
             if frame is None:
+                self.playing = False
                 await self.send({"type": "diverged", "message": self.session.diverged})
                 await self.send({"type": "paused"})
-                self.player = None
-                return
-            if frame["seq"] - self.acked >= AHEAD:
-                self.room.clear()
+                break
             await self.send(frame)
+        self.player = None
 
-    def pause(self) -> None:
+    def start(self) -> None:
+        if self.player is None:
+            self.playing = True
+            self.player = asyncio.create_task(self.play())
+
+    async def pause(self) -> None:
+        """Stop after the epoch under way (its frame is sent first)."""
+        self.playing = False
+        self.room.set()
         if self.player is not None:
-            self.player.cancel()
-            self.player = None
+            await self.player
 
     def ack(self, seq: int) -> None:
         self.acked = max(self.acked, int(seq))
-        if self.session.sent - self.acked < AHEAD:
+        if self.sent - self.acked < AHEAD:
             self.room.set()
 
 
@@ -130,8 +145,9 @@ async def socket(websocket: WebSocket):
     except WebSocketDisconnect:
         pass
     finally:
-        if conn is not None:
-            conn.pause()
+        if conn is not None and conn.player is not None:
+            conn.playing = False
+            conn.player.cancel()
         sessions.pop(name, None)
 
 
@@ -143,14 +159,13 @@ async def handle(conn: Connection, message: dict) -> None:
             conn.ack(message["seq"])
             return
         if op == "play":
-            if conn.player is None:
-                conn.player = asyncio.create_task(conn.play())
+            conn.start()
             reply = {"type": "playing"}
         elif op == "pause":
-            conn.pause()
+            await conn.pause()
             reply = {"type": "paused"}
         elif op in ("configure", "csv", "model", "reset"):
-            conn.pause()
+            await conn.pause()
             if op == "configure":
                 notes = await conn.call(s.configure, message.get("settings", {}))
             elif op == "csv":
@@ -181,7 +196,7 @@ async def handle(conn: Connection, message: dict) -> None:
         elif op == "agreement":
             reply = await conn.call(s.agreement)
         elif op == "stats":
-            reply = {"type": "stats", "sent": s.sent, "acked": conn.acked}
+            reply = {"type": "stats", "sent": conn.sent, "acked": conn.acked}
         else:
             reply = {"type": "error", "message": f"unknown request {op!r}."}
     except ChainruleError as e:

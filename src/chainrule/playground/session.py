@@ -115,7 +115,7 @@ class Session:
         )
         self.rng = np.random.default_rng(s["seed"])
         self.history = History(dict(s))
-        self.epoch, self.sent, self.diverged = 0, 0, None
+        self.epoch, self.diverged = 0, None
         self._net = None
         self._targets()
 
@@ -181,10 +181,8 @@ class Session:
         training set, the output's and every neuron's heat map."""
         net = self.net()
         cost, accuracy, test_cost, test_accuracy = self.scores()
-        self.sent += 1
         frame = {
             "type": "frame",
-            "seq": self.sent,
             "epoch": self.epoch,
             "cost": _json(cost),
             "accuracy": _json(accuracy),
@@ -209,8 +207,8 @@ class Session:
             "notes": self.notes,
             "classes": p.classes,
             "domain": p.domain,
-            "train": p.points.round(4).tolist(),
-            "test": p.test_points.round(4).tolist(),
+            "train": p.points.tolist(),
+            "test": p.test_points.tolist(),
             "y": p.y.tolist(),
             "test_y": p.test_y.tolist(),
             "batch_kind": config.batch_kind(s["batch"], len(self.X)),
