@@ -90,22 +90,22 @@ def output_layer(s: dict, problem) -> tuple[str, int, list[str]]:
                 "targets in [-1, 1]."
             )
         return "quadratic", 1, notes
+    if s["engine"] == "value":
+        notes.append(
+            "the value engine (one Python object per number) takes only the quadratic cost"
+            + (
+                "; one output per class, one-hot targets, no softmax."
+                if problem.classes > 2
+                else "."
+            )
+        )
+        return "quadratic", problem.classes if problem.classes > 2 else 1, notes
     if problem.classes > 2:
-        if s["engine"] == "value":
-            if cost != "quadratic":
-                notes.append(
-                    "the value engine takes only the quadratic cost: one output per class, "
-                    "one-hot targets, no softmax."
-                )
-            return "quadratic", problem.classes, notes
         if cost != "log_likelihood":
             notes.append(
                 f"{problem.classes} classes: a softmax output with the log_likelihood cost."
             )
         return "log_likelihood", problem.classes, notes
-    if s["engine"] == "value" and cost != "quadratic":
-        notes.append("the value engine takes only the quadratic cost; using it.")
-        return "quadratic", 1, notes
     if cost == "log_likelihood":
         return cost, 2, notes
     if cost == "cross_entropy" and s["activation"] != "sigmoid":
