@@ -8,6 +8,7 @@ import zipfile
 
 import numpy as np
 import pytest
+from conftest import central_difference
 
 import chainrule
 from chainrule.errors import ChainruleError, DataError, InputError
@@ -18,7 +19,6 @@ from chainrule.playground import keep
 from chainrule.playground.frames import OUTPUT_SIZE, grid
 from chainrule.playground.session import Session
 from chainrule.runs import HISTORY, MODEL, read_history
-from conftest import central_difference
 
 
 def twin_network(session) -> Network:
@@ -121,7 +121,7 @@ def test_regression_is_a_tanh_output_on_the_quadratic_cost():
     assert s.cost == "quadratic" and s.sizes[-1] == 1 and s.Y.shape == (len(s.X), 1)
     for _ in range(20):
         s.train_epoch()
-    cost, accuracy, test_cost, _ = s.scores()
+    _, accuracy, test_cost, _ = s.scores()
     assert np.isnan(accuracy) and test_cost < 0.01
 
 
