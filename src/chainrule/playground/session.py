@@ -179,7 +179,6 @@ class Session:
     def frame(self, gradients: bool = True) -> dict:
         """What the page draws after a step: scores, parameters, their gradient on the whole
         training set, the output's and every neuron's heat map."""
-        net = self.net()
         cost, accuracy, test_cost, test_accuracy = self.scores()
         frame = {
             "type": "frame",
@@ -189,8 +188,8 @@ class Session:
             "test_cost": _json(test_cost),
             "test_accuracy": _json(test_accuracy),
             "params": _lists(self.model.parameters()),
-            "output": self.painter.output(net),
-            "neurons": self.painter.neurons(net),
+            "output": self.painter.output(self.model),
+            "neurons": self.painter.neurons(self.model),
         }
         if gradients:
             frame["grads"] = _lists(self.model.gradient(self.X, self.Y))
