@@ -64,8 +64,10 @@ class Session:
             self.problem = dataset.generated(
                 new["data"], new["points"], new["noise"], new["ratio"], new["seed"], new["classes"]
             )
-        elif data_changed and self.problem.name != "csv":
-            raise InputError("load a CSV file to use your own data.")
+        elif data_changed and (self.problem is None or self.problem.name != "csv"):
+            raise InputError(
+                "your own data is not kept in the URL or the menu; load the CSV file again."
+            )
         self.settings = new
         rebuild = data_changed or any(new[k] != old.get(k) for k in config.NETWORK)
         return self._after_data(rebuild)

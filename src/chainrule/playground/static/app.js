@@ -98,6 +98,7 @@ async function explainParam(param, event) {
   explaining = false;
   if (reply.type === "error") { show(reply.message); return; }
   if (hovered !== param && state.picked !== param) return;
+  svg.querySelectorAll("line.wire").forEach(l => l.classList.toggle("picked", l.dataset.param === param));
   tip.hidden = false;
   if (event) { tip.style.left = Math.min(event.clientX + 16, innerWidth - 580) + "px"; tip.style.top = Math.max(8, event.clientY - 40) + "px"; }
   Object.assign(tip.dataset, { param: reply.param, product: reply.product, gradient: reply.gradient, numeric: reply.numeric, value: reply.value });
