@@ -8,6 +8,7 @@ from chainrule.errors import InputError
 
 
 def run(args) -> int:
+    """Serve the playground until Ctrl-C (exit 0)."""
     try:  # the web stack is an extra; without it, one sentence (kept optional on purpose)
         from chainrule.playground.serve import serve
     except ImportError as e:
@@ -20,6 +21,7 @@ def run(args) -> int:
 
 
 def add_parser(commands, common) -> None:
+    """Register ``chainrule playground [--host H] [--port P] [--no-browser] [--allow-remote]``."""
     playground = commands.add_parser(
         "playground",
         parents=[common],

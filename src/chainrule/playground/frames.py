@@ -73,6 +73,7 @@ class Painter:
         self.inputs = [encode(f, -s, s) for f in self.small.T for s in [_scale(f)]]
 
     def painter(self, model):
+        """The float32 Network that paints ``model`` (made once, its weights refreshed)."""
         self.net = mirror(model, self.net, "float32")
         return self.net
 

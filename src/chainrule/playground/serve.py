@@ -53,6 +53,7 @@ def bind(host: str = "127.0.0.1", port: int | None = DEFAULT_PORT, allow_remote=
 
 
 def url_of(sock) -> str:
+    """``http://HOST:PORT/`` of a bound socket."""
     host, port = sock.getsockname()[:2]
     return f"http://{f'[{host}]' if ':' in host else host}:{port}/"
 

@@ -83,6 +83,7 @@ class Connection:
         self.player = None
 
     def start(self) -> None:
+        """Start the play loop (a task on the event loop; the epochs run in a worker thread)."""
         if self.player is None:
             self.playing = True
             self.player = asyncio.create_task(self.play())
@@ -95,12 +96,14 @@ class Connection:
             await self.player
 
     def ack(self, seq: int) -> None:
+        """The page has frame ``seq``: make room for the next when few enough are in flight."""
         self.acked = max(self.acked, int(seq))
         if self.sent - self.acked < AHEAD:
             self.room.set()
 
 
 async def page(request):
+    """The page itself (``static/index.html``)."""
     return FileResponse(STATIC / "index.html")
 
 
