@@ -49,8 +49,10 @@ def main() -> int:
         page.wait_for_function("document.getElementById('tip').dataset.param")
         page.mouse.move(1000, 650)
         time.sleep(0.3)  # (the hover's own reply places the tip too)
-        page.evaluate("document.getElementById('tip').style.left = '625px'; document.getElementById('tip').style.maxWidth = '530px'")
-        page.evaluate("document.getElementById('tip').style.top = '84px'")
+        page.evaluate(
+            "Object.assign(document.getElementById('tip').style, "
+            "{left: '625px', top: '84px', maxWidth: '530px'})"
+        )
         page.screenshot(path=DOCS / "playground-chain-rule.png", clip=_clip(1180, 640))
         page.keyboard.press("Escape")
 

@@ -52,7 +52,7 @@ function render() {
   $("train-cost").textContent = fmt(f.cost); $("test-cost").textContent = fmt(f.test_cost);
   $("train-accuracy").textContent = f.accuracy === null ? "-" : (100 * f.accuracy).toFixed(1) + "%";
   $("test-accuracy").textContent = f.test_accuracy === null ? "-" : (100 * f.test_accuracy).toFixed(1) + "%";
-  paintMap(offscreen, 100, f.output);
+  paintMap(offscreen, 100, f.output, $("discretize").checked);
   const out = $("output"), ctx = out.getContext("2d");
   ctx.imageSmoothingEnabled = true;
   ctx.drawImage(offscreen, 0, 0, out.width, out.height);
@@ -87,6 +87,7 @@ function setPlaying(on) {
 async function configure(changes) {
   const reply = await request("configure", { settings: changes });
   if (reply.type !== "error") { show(""); state.curve = state.curve.filter(p => p[0] <= reply.epoch); }
+  else if (state.settings) syncControls(state.settings);  // the menus show what is in force
   setPlaying(false);
   return reply;
 }
@@ -190,6 +191,7 @@ for (const area of [box, svg]) {
 }
 $("colorby").addEventListener("change", () => { state.colorBy = $("colorby").value; rememberInUrl(); render(); });
 $("show-test").addEventListener("change", render);
+$("discretize").addEventListener("change", render);
 $("output").addEventListener("click", event => { if (state.data) { $("sample").value = nearestPoint($("output"), state.data, event); render(); } });
 $("sample").addEventListener("change", render);
 $("play").addEventListener("click", async () => {

@@ -14,15 +14,16 @@ const TABLE = Array.from({ length: 256 }, (_, i) => colour(i / 255));
 function bytes(b64) { return Uint8Array.from(atob(b64), c => c.charCodeAt(0)); }
 
 // A heat map into a canvas of size x size pixels (a "value" map, or classes with confidence).
-export function paintMap(canvas, size, map) {
+export function paintMap(canvas, size, map, discrete = false) {
   const values = bytes(map.data ?? map);
   const classes = map.kind === "classes" ? bytes(map.class) : null;
   canvas.width = canvas.height = size;
   const ctx = canvas.getContext("2d");
   const image = ctx.createImageData(size, size);
   for (let i = 0; i < size * size; i++) {
-    const rgb = classes ? mix(WHITE, PALETTE[classes[i] % 10], 0.25 + 0.75 * values[i] / 255)
-      : TABLE[values[i]];
+    const v = discrete ? (values[i] >= 128 ? 255 : 0) : values[i];  // the decision alone
+    const rgb = classes ? mix(WHITE, PALETTE[classes[i] % 10], discrete ? 0.8 : 0.25 + 0.75 * v / 255)
+      : TABLE[discrete ? (v ? 200 : 55) : v];
     image.data.set([...rgb, 255], 4 * i);
   }
   ctx.putImageData(image, 0, 0);
