@@ -1,7 +1,7 @@
 // The page's wiring: controls -> requests to the server; messages -> state -> drawing.
 import { state, settingsFromUrl, rememberInUrl, addToCurve } from "./state.js";
 import { connect, request, fileAsText, fileAsBase64 } from "./talk.js";
-import { paintMap, drawPoints, nearestPoint, buildNetwork, updateNetwork, drawCurve, label } from "./draw.js";
+import { paintMap, drawPoints, nearestPoint, buildNetwork, updateNetwork, drawCurve, label, markWires } from "./draw.js";
 
 const $ = id => document.getElementById(id);
 const box = $("network"), svg = $("wires"), tip = $("tip");
@@ -146,6 +146,7 @@ function renderStage() {
   else if (st.stage === "BP3/BP4") { row("dC/db", st.nabla_b); st.nabla_w.forEach((r, j) => row(`dC/dW[${j},:]`, r)); label(box, st.layer, st.nabla_b, "∂b"); }
   else { st.b.forEach((b, l) => row(`new b${l + 1}`, b)); label(box, null, null, ""); }
   $("stage-values").innerHTML = rows.join("");
+  markWires(svg, st.stage === "BP3/BP4" ? st.layer : null);
 }
 
 async function stepThrough() {
@@ -155,7 +156,7 @@ async function stepThrough() {
   state.stages = reply.stages; state.stageIndex = 0; $("stages").hidden = false; renderStage();
 }
 
-function closeStages() { $("stages").hidden = true; state.stages = null; label(box, null, null, ""); box.querySelectorAll(".neuron").forEach(d => d.classList.remove("hl")); }
+function closeStages() { markWires(svg, null); $("stages").hidden = true; state.stages = null; label(box, null, null, ""); box.querySelectorAll(".neuron").forEach(d => d.classList.remove("hl")); }
 
 // ---- wiring
 function numberSetting(id, key = id) { $(id).addEventListener("change", () => configure({ [key]: Number($(id).value) })); }

@@ -150,6 +150,12 @@ export function drawCurve(canvas, curve) {
   }
 }
 
+// The weights into one layer marked (BP4 works on them), or none.
+export function markWires(svg, layer) {
+  svg.querySelectorAll("line.wire").forEach(line =>
+    line.classList.toggle("stage", layer !== null && line.dataset.param.startsWith(`W${layer}[`)));
+}
+
 // Numbers written under the neurons of one layer (a step-through stage), cleared elsewhere.
 export function label(box, layer, values, prefix) {
   box.querySelectorAll(".neuron").forEach(div => {
