@@ -29,6 +29,7 @@ import time
 
 from _report import write_section
 
+from chainrule.playground.server import AHEAD
 from chainrule.playground.session import Session
 
 NETWORKS = {
@@ -120,7 +121,7 @@ def main() -> None:
         seen = in_browser(args.browser)
         body += (
             f"\n\nIn headless Chromium (page and server on this machine), {args.browser:g} s of "
-            "play per network, flow controlled (the server stays at most 2 frames ahead):\n\n"
+            f"play per network, flow controlled (the server at most {AHEAD} frames ahead):\n\n"
             "| network | frames sent | frames received | received/s |\n| --- | --- | --- | --- |\n"
         )
         body += "\n".join(f"| {n} | {s} | {r} | {rate:.0f} |" for n, (r, s, rate) in seen.items())

@@ -122,6 +122,16 @@ def test_bad_input_gets_an_error_and_the_session_keeps_working(playground):
         assert explained["product"] == pytest.approx(explained["numeric"], abs=1e-6)
 
 
+def test_the_pages_files_ship_inside_the_package():
+    from chainrule.playground.server import STATIC
+
+    for name in ("index.html", "app.js", "state.js", "draw.js", "talk.js", "style.css"):
+        assert (STATIC / name).is_file(), (
+            f"{STATIC / name} is missing from the installed package: pyproject.toml must list "
+            "static/* as package data of chainrule.playground"
+        )
+
+
 def test_the_page_its_files_and_the_model_download(playground, tmp_path):
     with urllib.request.urlopen(playground.url) as response:
         assert b"chainrule playground" in response.read()

@@ -29,7 +29,7 @@ from chainrule.playground.session import Session
 from chainrule.playground.settings import choices
 
 STATIC = Path(__file__).parent / "static"
-AHEAD = 2  # frames sent but not yet acknowledged by the page
+AHEAD = 4  # frames sent but not yet acknowledged by the page
 
 
 class Connection:
