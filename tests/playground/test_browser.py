@@ -213,3 +213,23 @@ def test_exported_files_load_with_chainrule(page, tmp_path):
     page.wait_for_function("window.playground.state.data.sizes.join() === '2,3,1'")
     page.wait_for_function("window.playground.state.frame.params.W1.length === 3")
     np.testing.assert_array_equal(frame(page)["params"]["W1"], other.parameters()["W1"])
+
+
+def test_more_classes_take_a_softmax_and_the_value_engine_says_it_cannot(page):
+    choose(page, "#data", "multi_gaussian")
+    assert page.evaluate("window.playground.state.data.sizes").pop() == 3
+    assert "softmax output with the log_likelihood cost" in page.text_content("#notes")
+    step(page, 3)
+    assert frame(page)["output"]["kind"] == "classes"
+    assert frame(page)["test_accuracy"] > 0.9
+    choose(page, "#engine", "value")
+    assert "only the quadratic cost" in page.text_content("#notes")
+    assert page.evaluate("window.playground.state.data.cost") == "quadratic"
+
+
+def test_regression_shows_costs_without_accuracy(page):
+    choose(page, "#data", "plane")
+    first = frame(page)["cost"]
+    step(page, 5)
+    assert frame(page)["cost"] < first
+    assert page.text_content("#test-accuracy") == "-"

@@ -59,7 +59,7 @@ function render() {
   drawPoints(out, d, $("show-test").checked, Number($("sample").value));
   updateNetwork(box, svg, f, state.colorBy);
   drawCurve($("curve"), state.curve);
-  $("frames").textContent = `frames received ${state.received}`;
+  $("frames").textContent = `frames received ${state.received}` + (state.sent ? ` of ${state.sent} sent` : "");
 }
 
 function onMessage(m) {
@@ -70,6 +70,7 @@ function onMessage(m) {
   } else if (m.type === "data") onData(m);
   else if (m.type === "frame") {
     state.frame = m; state.received++; addToCurve(m);
+    if (state.received % 50 === 0) request("stats").then(r => { state.sent = r.sent; });  // keeping up?
     if (!drawPending) { drawPending = true; requestAnimationFrame(render); }
     if (hovered && !explaining) explainParam(hovered);  // the tooltip follows the training
   } else if (m.type === "diverged") { show(m.message); setPlaying(false); }

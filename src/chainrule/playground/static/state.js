@@ -7,7 +7,8 @@ export const state = {
   data: null,       // points, labels, sizes, domain (a "data" message)
   frame: null,      // the last frame
   curve: [],        // [epoch, training cost, test cost] per frame
-  received: 0,      // frames received (the server counts frames sent)
+  received: 0,      // frames received
+  sent: 0,          // frames the server had sent when last asked
   playing: false,
   colorBy: "weight",
   stages: null, stageIndex: 0,
