@@ -115,8 +115,3 @@ def _range(name: str, values) -> tuple[float, float]:
         return RANGES[name]
     s = _scale(values)
     return -s, s
-
-
-def rounded(arrays: dict) -> dict:
-    """Named arrays as nested lists of floats with 6 significant digits (what the page shows)."""
-    return {k: np.asarray(v, dtype=np.float64).round(6).tolist() for k, v in arrays.items()}
