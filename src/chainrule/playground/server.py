@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import logging
 import secrets
 from pathlib import Path
 
@@ -29,6 +30,7 @@ from chainrule.playground.session import Session
 from chainrule.playground.settings import choices
 
 STATIC = Path(__file__).parent / "static"
+log = logging.getLogger("chainrule.playground")
 AHEAD = 4  # frames sent but not yet acknowledged by the page
 
 
@@ -73,7 +75,11 @@ class Connection:
             await self.room.wait()
             if not self.playing:
                 break
-            frame = await self.call(self.advance)
+            try:
+                frame = await self.call(self.advance)
+            except Exception as e:  # a bug: tell the page and stop playing, keep the session
+                log.exception("playground training failed")
+                frame, self.session.diverged = None, f"training stopped: internal error ({e!r})."
             if frame is None:
                 self.playing = False
                 await self.send({"type": "diverged", "message": self.session.diverged})
@@ -206,6 +212,9 @@ async def handle(conn: Connection, message: dict) -> None:
         reply = {"type": "error", "op": op, "message": str(e)}
     except (KeyError, TypeError, ValueError) as e:
         reply = {"type": "error", "op": op, "message": f"a malformed {op!r} request ({e})."}
+    except Exception as e:  # a bug: say so in the page, keep the session and the server up
+        log.exception("playground request %r failed", op)
+        reply = {"type": "error", "op": op, "message": f"internal error ({e!r}); please report it."}
     await conn.send({**reply, "id": tag})
 
 
