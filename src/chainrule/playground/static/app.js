@@ -7,6 +7,7 @@ const $ = id => document.getElementById(id);
 const box = $("network"), svg = $("wires"), tip = $("tip");
 const offscreen = document.createElement("canvas");
 let shape = "", drawPending = false, hovered = null, explaining = false, session = null;
+let shownNeuron = null;  // [layer, j] whose map fills the output panel while hovered
 window.playground = { state, request };  // for the tests and for the curious
 
 function show(text, kind = "error") {
@@ -52,7 +53,8 @@ function render() {
   $("train-cost").textContent = fmt(f.cost); $("test-cost").textContent = fmt(f.test_cost);
   $("train-accuracy").textContent = f.accuracy === null ? "-" : (100 * f.accuracy).toFixed(1) + "%";
   $("test-accuracy").textContent = f.test_accuracy === null ? "-" : (100 * f.test_accuracy).toFixed(1) + "%";
-  paintMap(offscreen, 100, f.output, $("discretize").checked);
+  if (shownNeuron && f.neurons[shownNeuron[0]]?.[shownNeuron[1]]) paintMap(offscreen, 32, f.neurons[shownNeuron[0]][shownNeuron[1]]);
+  else paintMap(offscreen, 100, f.output, $("discretize").checked);
   const out = $("output"), ctx = out.getContext("2d");
   ctx.imageSmoothingEnabled = true;
   ctx.drawImage(offscreen, 0, 0, out.width, out.height);
@@ -108,7 +110,7 @@ async function explainParam(param, event) {
   if (editing) return;
   tip.innerHTML = `<div class="head"><b>${reply.param}</b> value <input id="tip-value" type="number" step="any" value="${reply.value}">
     gradient on the training set <b>${reply.batch_gradient.toPrecision(6)}</b> · sample ${reply.sample}
-    ${state.picked ? '<button id="tip-close">close</button>' : "<i>(click the line to pin and edit)</i>"}</div>
+    ${state.picked ? '<button id="tip-close">close</button>' : "<i>(click to pin and edit)</i>"}</div>
     <div class="check">chain rule <b id="tip-product">${reply.product.toPrecision(10)}</b> ·
     backprop <b id="tip-gradient">${reply.gradient.toPrecision(10)}</b> ·
     finite difference <b id="tip-numeric">${reply.numeric.toPrecision(10)}</b></div>${reply.html}`;
@@ -117,6 +119,10 @@ async function explainParam(param, event) {
 function hideTip() { if (!state.picked) { tip.hidden = true; hovered = null; } }
 
 function onHover(event) {
+  const neuron = event.target.closest(".neuron");
+  if (neuron && (!shownNeuron || shownNeuron.join() !== `${neuron.dataset.layer},${neuron.dataset.j}`)) {
+    shownNeuron = [+neuron.dataset.layer, +neuron.dataset.j]; render();  // as TensorFlow Playground does
+  }
   const target = event.target.closest("[data-param]");
   if (!target || target.classList.contains("wire")) return;
   hovered = target.dataset.param;
@@ -189,7 +195,10 @@ svg.addEventListener("click", event => {
 });
 for (const area of [box, svg]) {
   area.addEventListener("mouseover", onHover);
-  area.addEventListener("mouseout", event => { if (event.target.closest("[data-param]")) hideTip(); });
+  area.addEventListener("mouseout", event => {
+    if (event.target.closest("[data-param]")) hideTip();
+    if (shownNeuron && event.target.closest(".neuron") && !event.relatedTarget?.closest?.(".neuron")) { shownNeuron = null; render(); }
+  });
 }
 $("colorby").addEventListener("change", () => { state.colorBy = $("colorby").value; rememberInUrl(); render(); });
 $("show-test").addEventListener("change", render);
