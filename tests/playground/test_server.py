@@ -122,6 +122,15 @@ def test_bad_input_gets_an_error_and_the_session_keeps_working(playground):
         assert explained["product"] == pytest.approx(explained["numeric"], abs=1e-6)
 
 
+def test_a_diverged_network_still_talks_json(playground):
+    with tab_on(playground.url, {"activation": "identity", "lr": 10.0}) as tab:
+        diverged = tab.ask("step")
+        assert diverged["type"] == "diverged" and "learning rate" in diverged["message"]
+        nan = tab.ask("explain", param="W1[0,0]")  # NaN everywhere: null in JSON
+        assert nan["type"] == "explain" and nan["gradient"] is None
+        assert tab.ask("reset")["epoch"] == 0
+
+
 def test_the_pages_files_ship_inside_the_package():
     from chainrule.playground.server import STATIC
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 import zipfile
 
 import numpy as np
@@ -130,6 +131,7 @@ def test_divergence_pauses_with_a_message():
     assert not s.train_epoch()
     assert "diverged" in s.diverged and "learning rate" in s.diverged
     assert not s.train_epoch()  # stays paused until reset
+    json.dumps(s.frame(), allow_nan=False)  # what the page gets is still JSON
     s.configure({"lr": 0.01})
     s.reset()
     assert s.train_epoch()

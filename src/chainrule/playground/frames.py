@@ -41,6 +41,7 @@ def grid(domain, size: int) -> np.ndarray:
 def encode(values: np.ndarray, low: float, high: float) -> str:
     """Values as bytes ``0 .. 255`` over ``[low, high]`` (clipped), base64 text."""
     scale = 255.0 / (high - low) if high > low else 0.0
+    values = np.nan_to_num(values, nan=low, posinf=high, neginf=low)  # (a diverged network)
     t = np.clip((values - low) * scale, 0, 255).astype(np.uint8)
     return base64.b64encode(t.tobytes()).decode("ascii")
 

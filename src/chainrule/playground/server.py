@@ -15,6 +15,7 @@ import asyncio
 import base64
 import json
 import logging
+import math
 import secrets
 from pathlib import Path
 
@@ -61,7 +62,11 @@ class Connection:
             message = {**message, "seq": self.sent}
             if self.sent - self.acked >= AHEAD:
                 self.room.clear()
-        await self.socket.send_text(json.dumps(message))
+        try:
+            text = json.dumps(message, allow_nan=False)
+        except ValueError:  # NaN or inf somewhere (a diverged network): JSON has no such numbers
+            text = json.dumps(_finite(message), allow_nan=False)
+        await self.socket.send_text(text)
 
     def advance(self):
         """One epoch and its frame (None when training diverged)."""
@@ -106,6 +111,17 @@ class Connection:
         self.acked = max(self.acked, int(seq))
         if self.sent - self.acked < AHEAD:
             self.room.set()
+
+
+def _finite(value):
+    """``value`` with every NaN or infinite float replaced by None, at any depth."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
 
 
 async def page(request):

@@ -181,20 +181,21 @@ class Session:
     def frame(self, gradients: bool = True) -> dict:
         """What the page draws after a step: scores, parameters, their gradient on the whole
         training set, the output's and every neuron's heat map."""
-        cost, accuracy, test_cost, test_accuracy = self.scores()
-        frame = {
-            "type": "frame",
-            "epoch": self.epoch,
-            "cost": _json(cost),
-            "accuracy": _json(accuracy),
-            "test_cost": _json(test_cost),
-            "test_accuracy": _json(test_accuracy),
-            "params": _lists(self.model.parameters()),
-            "output": self.painter.output(self.model),
-            "neurons": self.painter.neurons(self.model),
-        }
-        if gradients:
-            frame["grads"] = _lists(self.model.gradient(self.X, self.Y))
+        with np.errstate(all="ignore"):  # a diverged network's overflow is expected here
+            cost, accuracy, test_cost, test_accuracy = self.scores()
+            frame = {
+                "type": "frame",
+                "epoch": self.epoch,
+                "cost": _json(cost),
+                "accuracy": _json(accuracy),
+                "test_cost": _json(test_cost),
+                "test_accuracy": _json(test_accuracy),
+                "params": _lists(self.model.parameters()),
+                "output": self.painter.output(self.model),
+                "neurons": self.painter.neurons(self.model),
+            }
+            if gradients:
+                frame["grads"] = _lists(self.model.gradient(self.X, self.Y))
         return frame
 
     def data(self) -> dict:
@@ -295,4 +296,9 @@ def _json(x: float):
 
 
 def _lists(arrays: dict) -> dict:
-    return {k: np.asarray(v, dtype=np.float64).tolist() for k, v in arrays.items()}
+    """Arrays as nested lists for JSON; NaN and infinities (a diverged network) become None."""
+    out = {}
+    for k, v in arrays.items():
+        v = np.asarray(v, dtype=np.float64)
+        out[k] = v.tolist() if np.isfinite(v).all() else np.where(np.isfinite(v), v, None).tolist()
+    return out

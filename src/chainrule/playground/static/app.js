@@ -16,6 +16,7 @@ function show(text, kind = "error") {
   m.dataset.kind = kind;
 }
 
+function prec(x, n) { return x === null || x === undefined ? "NaN" : Number(x).toPrecision(n); }
 function fmt(x, digits = 4) { return x === null || x === undefined || Number.isNaN(x) ? "-" : Number(x).toFixed(digits); }
 
 function fill(select, options) {
@@ -109,11 +110,11 @@ async function explainParam(param, event) {
   const editing = document.activeElement && document.activeElement.id === "tip-value";
   if (editing) return;
   tip.innerHTML = `<div class="head"><b>${reply.param}</b> value <input id="tip-value" type="number" step="any" value="${reply.value}">
-    gradient on the training set <b>${reply.batch_gradient.toPrecision(6)}</b> · sample ${reply.sample}
+    gradient on the training set <b>${prec(reply.batch_gradient, 6)}</b> · sample ${reply.sample}
     ${state.picked ? '<button id="tip-close">close</button>' : "<i>(click to pin and edit)</i>"}</div>
-    <div class="check">chain rule <b id="tip-product">${reply.product.toPrecision(10)}</b> ·
-    backprop <b id="tip-gradient">${reply.gradient.toPrecision(10)}</b> ·
-    finite difference <b id="tip-numeric">${reply.numeric.toPrecision(10)}</b></div>${reply.html}`;
+    <div class="check">chain rule <b id="tip-product">${prec(reply.product, 10)}</b> ·
+    backprop <b id="tip-gradient">${prec(reply.gradient, 10)}</b> ·
+    finite difference <b id="tip-numeric">${prec(reply.numeric, 10)}</b></div>${reply.html}`;
 }
 
 function hideTip() { if (!state.picked) { tip.hidden = true; hovered = null; } }
