@@ -149,7 +149,7 @@ function renderStage() {
   const rows = [];
   const row = (name, values) => rows.push(`<tr><th>${name}</th>${values.map((v, j) => `<td data-kind="${name}" data-j="${j}" data-value="${v}">${Number(v).toPrecision(6)}</td>`).join("")}</tr>`);
   if (st.stage === "forward") { row("z", st.z); row("a", st.a); label(box, st.layer, st.a, "a"); }
-  else if (st.stage === "cost") { row("y", st.y); rows.push(`<tr><th>C</th><td data-kind="C" data-value="${st.cost}">${st.cost.toPrecision(6)}</td></tr>`); label(box, st.layer, null, ""); }
+  else if (st.stage === "cost") { row("y", st.y); rows.push(`<tr><th>C</th><td data-kind="C" data-value="${st.cost}">${prec(st.cost, 6)}</td></tr>`); label(box, st.layer, null, ""); }
   else if (st.stage === "BP1" || st.stage === "BP2") { row("delta", st.delta); label(box, st.layer, st.delta, "δ"); }
   else if (st.stage === "BP3/BP4") { row("dC/db", st.nabla_b); st.nabla_w.forEach((r, j) => row(`dC/dW[${j},:]`, r)); label(box, st.layer, st.nabla_b, "∂b"); }
   else { st.b.forEach((b, l) => row(`new b${l + 1}`, b)); label(box, null, null, ""); }
@@ -230,7 +230,7 @@ async function showAgreement() {
   $("check-result").hidden = false;
   $("check-result").dataset.maxDiff = Math.max(...reply.engines.map(e => e.max_diff));
   $("check-result").textContent = `the same weights on every engine, ${reply.samples} training samples:\n` +
-    reply.engines.map(e => `${e.engine.padEnd(8)} cost ${e.cost.toPrecision(12)}   max |gradient difference| ${e.max_diff.toExponential(2)}`).join("\n");
+    reply.engines.map(e => `${e.engine.padEnd(8)} cost ${prec(e.cost, 12)}   max |gradient difference| ${Number(e.max_diff ?? NaN).toExponential(2)}`).join("\n");
 }
 $("agreement").addEventListener("click", showAgreement);
 function download(what) { const a = document.createElement("a"); a.href = `/api/${session}/${what}`; a.download = what; document.body.appendChild(a); a.click(); a.remove(); }
