@@ -67,7 +67,7 @@ def in_browser(seconds: float) -> dict:
     """Frames the page received against frames sent, playing each network for ``seconds``."""
     from playwright.sync_api import sync_playwright  # (optional: only for --browser)
 
-    from chainrule.playground.serve import bind, server, url_of
+    from chainrule.playground.serve import bind, server, url_of  # (the extra uvicorn)
 
     sock = bind("127.0.0.1", None)
     instance = server(sock)

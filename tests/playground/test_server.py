@@ -132,7 +132,7 @@ def test_a_diverged_network_still_talks_json(playground):
 
 
 def test_the_pages_files_ship_inside_the_package():
-    from chainrule.playground.server import STATIC
+    from chainrule.playground.server import STATIC  # (the optional extra: starlette)
 
     for name in ("index.html", "app.js", "state.js", "draw.js", "talk.js", "style.css"):
         assert (STATIC / name).is_file(), (
@@ -160,7 +160,7 @@ def test_the_page_its_files_and_the_model_download(playground, tmp_path):
 
 
 def test_only_loopback_addresses_unless_allowed():
-    from chainrule.playground.serve import bind, is_loopback
+    from chainrule.playground.serve import bind, is_loopback  # (the optional extra)
 
     assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost")
     assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.4")
@@ -173,7 +173,7 @@ def test_only_loopback_addresses_unless_allowed():
 
 
 def test_a_taken_port_gives_a_free_one():
-    from chainrule.playground.serve import bind, url_of
+    from chainrule.playground.serve import bind, url_of  # (the optional extra)
 
     taken = socket.socket()
     taken.bind(("127.0.0.1", 0))
