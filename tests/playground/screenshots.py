@@ -13,6 +13,7 @@ import threading
 import time
 from pathlib import Path
 
+from PIL import Image
 from playwright.sync_api import sync_playwright
 
 from chainrule.playground.serve import bind, server, url_of
@@ -63,7 +64,16 @@ def main() -> int:
         page.screenshot(path=DOCS / "playground-step-through.png", clip=_clip(940, 600))
         browser.close()
     instance.should_exit = True
+    for name in ("training", "chain-rule", "step-through"):
+        shrink(DOCS / f"playground-{name}.png")
     return 0
+
+
+def shrink(path: Path) -> None:
+    """The screenshot in 256 colours (a third of the bytes; the page has few colours)."""
+    with Image.open(path) as image:
+        small = image.convert("RGB").quantize(256, dither=Image.Dither.NONE)
+    small.save(path, optimize=True)
 
 
 def _clip(width, height):

@@ -117,7 +117,8 @@ async function explainParam(param, event) {
     finite difference <b id="tip-numeric">${prec(reply.numeric, 10)}</b></div>${reply.html}`;
 }
 
-function hideTip() { if (!state.picked) { tip.hidden = true; hovered = null; } }
+function unpick() { svg.querySelectorAll("line.picked").forEach(l => l.classList.remove("picked")); }
+function hideTip() { if (!state.picked) { tip.hidden = true; hovered = null; unpick(); } }
 
 function onHover(event) {
   const neuron = event.target.closest(".neuron");
@@ -137,7 +138,7 @@ tip.addEventListener("change", async event => {
   if (reply.type === "error") return show(reply.message);
   event.target.blur(); explainParam(param);
 });
-tip.addEventListener("click", e => { if (e.target.id === "tip-close") { state.picked = null; hovered = null; tip.hidden = true; } });
+tip.addEventListener("click", e => { if (e.target.id === "tip-close") { state.picked = null; hovered = null; tip.hidden = true; unpick(); } });
 
 // ---- the step-through
 function renderStage() {
@@ -250,6 +251,6 @@ $("load-model").addEventListener("change", async () => {
   if (reply.type !== "error") show(`loaded ${file.name}`, "info");
   setPlaying(false);
 });
-document.addEventListener("keydown", e => { if (e.key === "Escape") { state.picked = null; hovered = null; tip.hidden = true; } });
+document.addEventListener("keydown", e => { if (e.key === "Escape") { state.picked = null; hovered = null; tip.hidden = true; unpick(); } });
 
 connect(settingsFromUrl(), onMessage);
