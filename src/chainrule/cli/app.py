@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from chainrule.cli import demo, inspect, pictures, train
+from chainrule.cli import demo, inspect, pictures, playground, train
 from chainrule.errors import ChainruleError
 
 
@@ -34,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     inspect.add_parsers(commands, common)
     pictures.add_parsers(commands, common)
     demo.add_parser(commands, common)
+    playground.add_parser(commands, common)
     return parser
 
 

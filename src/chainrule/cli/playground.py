@@ -1,0 +1,42 @@
+"""``chainrule playground``: the local web page where a network trains live on 2-D data, with
+the chain rule for every weight on screen (chainrule.playground)."""
+
+from __future__ import annotations
+
+from chainrule.cli.common import positive_int
+from chainrule.errors import InputError
+
+
+def run(args) -> int:
+    """Serve the playground until Ctrl-C (exit 0)."""
+    try:  # the web stack is an extra; without it, one sentence (kept optional on purpose)
+        from chainrule.playground.serve import serve
+    except ImportError as e:
+        raise InputError(
+            f"the playground needs its web stack ({e.name} is missing); install it with "
+            "pip install 'chainrule[playground]'."
+        ) from None
+    serve(args.host, args.port, not args.no_browser, args.allow_remote)  # until Ctrl-C
+    return 0
+
+
+def add_parser(commands, common) -> None:
+    """Register ``chainrule playground [--host H] [--port P] [--no-browser] [--allow-remote]``."""
+    playground = commands.add_parser(
+        "playground",
+        parents=[common],
+        help="train a network live in the browser, with the maths on screen",
+    )
+    playground.add_argument("--host", default="127.0.0.1", help="address (default 127.0.0.1)")
+    playground.add_argument(
+        "--port", type=positive_int, default=8765, help="port (default 8765; a free one if taken)"
+    )
+    playground.add_argument(
+        "--no-browser", action="store_true", help="print the URL without opening a browser"
+    )
+    playground.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="allow a host other than a loopback address (anyone reaching it can use the page)",
+    )
+    playground.set_defaults(run=run)

@@ -1,0 +1,106 @@
+"""Fixtures for the playground: a real server on a loopback port, and a real headless Chromium
+driven by Playwright (Debian's ``chromium`` through ``executable_path``; Playwright's own
+browser download is not used).
+
+Without a browser the browser tests are skipped with one line saying how to install one; with
+``CHAINRULE_REQUIRE_BROWSER=1`` (CI) a missing browser, Playwright or web stack fails them.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import threading
+import time
+from dataclasses import dataclass
+
+import pytest
+
+REQUIRE = os.environ.get("CHAINRULE_REQUIRE_BROWSER") == "1"
+INSTALL = (
+    "no browser for the playground tests: install one with `apt-get install -y chromium` (as "
+    "root) and `pip install playwright '.[playground]'`"
+)
+
+
+def missing() -> str | None:
+    """What is missing to run the browser tests, or None."""
+    for module in ("starlette", "uvicorn", "playwright"):
+        if importlib.util.find_spec(module) is None:
+            return f"{INSTALL} ({module} is not installed)"
+    if shutil.which("chromium") is None:
+        return f"{INSTALL} (no chromium on PATH)"
+    return None
+
+
+def need_web_stack():
+    """Skip (or under CHAINRULE_REQUIRE_BROWSER=1 fail) when the web stack is not installed."""
+    for module in ("starlette", "uvicorn", "websockets"):
+        if importlib.util.find_spec(module) is None:
+            message = (
+                f"the playground's web stack is missing ({module}); pip install '.[playground]'"
+            )
+            if REQUIRE:
+                pytest.fail(message)
+            pytest.skip(message)
+
+
+@dataclass
+class Running:
+    url: str
+    app: object  # the Starlette app: app.state.sessions holds the open sessions
+
+
+@pytest.fixture(scope="session")
+def playground():
+    """A playground server on 127.0.0.1 and a free port, for the whole test session."""
+    need_web_stack()
+    from chainrule.playground.serve import bind, server, url_of  # (the optional extra)
+
+    sock = bind("127.0.0.1", None)
+    instance = server(sock)
+    thread = threading.Thread(target=instance.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not instance.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("the playground server did not start within 20 s")
+        time.sleep(0.02)
+    yield Running(url_of(sock), instance.config.app)
+    instance.should_exit = True
+    thread.join(10)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """A headless Chromium for the session (skipped, or failed in CI, when there is none)."""
+    problem = missing()
+    if problem:
+        if REQUIRE:
+            pytest.fail(problem)
+        pytest.skip(problem)
+    from playwright.sync_api import sync_playwright  # (an optional test dependency)
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(
+            executable_path=shutil.which("chromium"), args=["--no-sandbox"]
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, playground):
+    """A fresh tab on the playground (its own session); fails the test on any console error."""
+    context = browser.new_context(viewport={"width": 1280, "height": 820}, accept_downloads=True)
+    tab = context.new_page()
+    errors = []
+    tab.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    tab.on("pageerror", lambda e: errors.append(str(e)))
+    tab.errors = errors
+    tab.goto(playground.url)
+    tab.wait_for_function("window.playground && window.playground.state.frame")
+    yield tab
+    context.close()
+    assert errors == [], f"console errors: {errors}"
