@@ -38,9 +38,7 @@ def need_web_stack():
     """Skip (or under CHAINRULE_REQUIRE_BROWSER=1 fail) when the web stack is not installed."""
     for module in ("starlette", "uvicorn", "websockets"):
         if importlib.util.find_spec(module) is None:
-            message = (
-                f"the playground's web stack is missing ({module}); pip install '.[playground]'"
-            )
+            message = f"the playground's web stack is missing ({module}); pip install ."
             if REQUIRE:
                 pytest.fail(message)
             pytest.skip(message)
@@ -56,7 +54,7 @@ class Running:
 def playground():
     """A playground server on 127.0.0.1 and a free port, for the whole test session."""
     need_web_stack()
-    from chainrule.playground.serve import bind, server, url_of  # (the optional extra)
+    from chainrule.playground.serve import bind, server, url_of
 
     sock = bind("127.0.0.1", None)
     instance = server(sock)

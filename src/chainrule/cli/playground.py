@@ -4,18 +4,11 @@ the chain rule for every weight on screen (chainrule.playground)."""
 from __future__ import annotations
 
 from chainrule.cli.common import positive_int
-from chainrule.errors import InputError
+from chainrule.playground.serve import serve
 
 
 def run(args) -> int:
     """Serve the playground until Ctrl-C (exit 0)."""
-    try:  # the web stack is an extra; without it, one sentence (kept optional on purpose)
-        from chainrule.playground.serve import serve
-    except ImportError as e:
-        raise InputError(
-            f"the playground needs its web stack ({e.name} is missing); install it with "
-            "pip install 'chainrule[playground]'."
-        ) from None
     serve(args.host, args.port, not args.no_browser, args.allow_remote)  # until Ctrl-C
     return 0
 
