@@ -54,6 +54,11 @@ def package_page(name: str) -> str:
         where = getattr(obj, "__module__", None)
         if inspect.ismodule(obj):
             lines.append(f"- [`{export}`][{obj.__name__}]")
+        elif "<locals>" in getattr(
+            obj, "__qualname__", ""
+        ):  # made by a factory: no page of its own
+            summary = (inspect.getdoc(obj) or "").split("\n", 1)[0]
+            lines.append(f"- `{export}`: {summary}")
         elif where and hasattr(obj, "__qualname__"):
             lines.append(f"- [`{export}`][{where}.{obj.__qualname__}]")
         else:  # a constant: its value is on the package's page above
