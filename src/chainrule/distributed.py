@@ -233,10 +233,14 @@ class _Collective:
             time.sleep(0.01)
         lost = sorted(set(range(size)) - heard)
         named = ", ".join(str(r) for r in lost) or "unknown"
-        why = "was reported lost by the launcher" if self.notice else "stopped answering"
+        wait = max(self.timeout, 4 * self.longest)
+        why = (
+            "was reported lost by the launcher (killed or crashed)"
+            if self.notice
+            else f"stopped answering (killed, crashed or hung for more than {wait:.0f}s)"
+        )
         raise RankLost(
-            f"rank {named} of {size} {why} (killed, crashed or hung for more than "
-            f"{max(self.timeout, 4 * self.longest):.0f}s)",
+            f"rank {named} of {size} {why}",
             lost,
             reporter=rank == min(heard),
         )
@@ -288,7 +292,7 @@ def train(
     *,
     comm,
     timeout: float | None = None,
-    resume_hint: str = "resume from the last checkpoint",
+    on_lost=None,
 ) -> History:
     """chainrule.train.train across the ranks of ``comm`` (e.g. ``MPI.COMM_WORLD``); call it on
     every rank with the same arguments. Returns the same History on every rank.
@@ -296,8 +300,9 @@ def train(
     Every rank starts from rank 0's parameters and rank 0's ``resume`` (so only rank 0 needs
     the checkpoint); only rank 0 runs ``callbacks``, ``progress`` and ``checkpoint``. ``stop``
     may be asked on any rank: all stop after the same step (``TrainingInterrupted``
-    everywhere). A lost rank makes a survivor print one sentence, ending with ``resume_hint``,
-    and abort the whole job (an MPI job with a dead rank cannot end cleanly otherwise)."""
+    everywhere). A lost rank makes one survivor call ``on_lost(error)`` (default: print the
+    sentence to stderr) before the whole job is aborted: an MPI job with a dead rank cannot end
+    cleanly otherwise."""
     rank, size = comm.Get_rank(), comm.Get_size()
     if model.describe().get("optimizer", "sgd") != "sgd":
         raise InputError(
@@ -328,14 +333,19 @@ def train(
         )  # fmt: skip
     except RankLost as lost:
         if lost.reporter:
-            print(f"chainrule: error: {lost}; {resume_hint}.", file=sys.stderr, flush=True)
+            (on_lost or _say)(lost)
+            sys.stderr.flush()
         else:
             time.sleep(1.0)  # let the reporter speak before the job goes down
         comm.Abort(1)
-        raise
+        os._exit(1)  # MPICH's Abort can return before the launcher's kill arrives
     finally:
         if previous is not None:
             signal.signal(signal.SIGUSR1, previous)
+
+
+def _say(lost: RankLost) -> None:
+    print(f"chainrule: error: {lost}; resume from the last checkpoint.", file=sys.stderr)
 
 
 def _on_lost_notice(collective: _Collective):

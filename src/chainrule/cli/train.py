@@ -92,7 +92,7 @@ def _train(args, settings, out, net, resume, every, comm=None, shared=()) -> int
     start = time.perf_counter()
     with stop_signals() as stopped:
         try:
-            history = _loop(comm, resume_with)(
+            history = _loop(comm, _lost(view.close, resume_with))(
                 net, data.X_train, data.y_train, epochs=settings["epochs"],
                 batch_size=settings["batch_size"], lr=settings["lr"], l2=settings["l2"],
                 test=(data.X_test, data.y_test), seed=settings["seed"],
@@ -125,11 +125,21 @@ def _train(args, settings, out, net, resume, every, comm=None, shared=()) -> int
     return 0
 
 
-def _loop(comm, resume_with: str):
+def _loop(comm, on_lost):
     """The training loop: chainrule.train's, or under MPI the same loop shared by the ranks."""
     if comm is None:
         return train
-    return functools.partial(distributed.train, comm=comm, resume_hint=resume_with)
+    return functools.partial(distributed.train, comm=comm, on_lost=on_lost)
+
+
+def _lost(close, resume_with: str):
+    """What the survivor that reports a lost rank says (after closing the progress bar)."""
+
+    def say(error):
+        close()
+        print(f"chainrule: error: {error}; {resume_with}.", file=sys.stderr)
+
+    return say
 
 
 def _launcher(comm) -> str:
@@ -158,6 +168,8 @@ def _follow(args, comm) -> int:
                 net, data.X_train, data.y_train, epochs=settings["epochs"],
                 batch_size=settings["batch_size"], lr=settings["lr"], l2=settings["l2"],
                 test=(data.X_test, data.y_test), seed=settings["seed"], stop=stopped, comm=comm,
+                on_lost=_lost(lambda: None, f"resume with `{_launcher(comm)}chainrule train "
+                              f"--resume {args.resume or args.out or 'runs/' + args.dataset}`"),
             )  # fmt: skip
         except TrainingInterrupted:
             return 130
