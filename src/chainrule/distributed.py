@@ -28,6 +28,7 @@ gradient becomes NaN in every rank's sum, so the loop's divergence check stops a
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 import os
 import signal
@@ -39,7 +40,6 @@ import numpy as np
 
 from chainrule.errors import ChainruleError, InputError
 from chainrule.protocol import ModelBase
-from chainrule.train import History
 from chainrule.train import train as train_loop
 
 __all__ = ["RankLost", "Replica", "apply_gradient", "launched", "shard", "train", "world"]
@@ -274,28 +274,10 @@ def check_agreement(comm, settings: dict, X, y, test=None) -> None:
             )
 
 
-def train(
-    model,
-    X,
-    y,
-    epochs: int = 30,
-    batch_size: int | None = 10,
-    lr: float = 3.0,
-    l2: float = 0.0,
-    test=None,
-    seed: int | None = 0,
-    callbacks=(),
-    progress=None,
-    checkpoint=None,
-    resume=None,
-    stop=None,
-    *,
-    comm,
-    timeout: float | None = None,
-    on_lost=None,
-) -> History:
-    """chainrule.train.train across the ranks of ``comm`` (e.g. ``MPI.COMM_WORLD``); call it on
-    every rank with the same arguments. Returns the same History on every rank.
+def train(model, X, y, *args, comm, timeout: float | None = None, on_lost=None, **options):
+    """chainrule.train.train (same arguments) across the ranks of ``comm`` (e.g.
+    ``MPI.COMM_WORLD``); call it on every rank with the same arguments. Returns the same
+    History on every rank.
 
     Every rank starts from rank 0's parameters and rank 0's ``resume`` (so only rank 0 needs
     the checkpoint); only rank 0 runs ``callbacks``, ``progress`` and ``checkpoint``. ``stop``
@@ -303,6 +285,10 @@ def train(
     everywhere). A lost rank makes one survivor call ``on_lost(error)`` (default: print the
     sentence to stderr) before the whole job is aborted: an MPI job with a dead rank cannot end
     cleanly otherwise."""
+    bound = inspect.signature(train_loop).bind(model, X, y, *args, **options)
+    bound.apply_defaults()
+    a = bound.arguments
+    batch_size, resume = a["batch_size"], a["resume"]
     rank, size = comm.Get_rank(), comm.Get_size()
     if model.describe().get("optimizer", "sgd") != "sgd":
         raise InputError(
@@ -315,22 +301,19 @@ def train(
             f"batch size {batch_size or n} is smaller than the {size} ranks, so some would have no "
             f"sample to work on; use a batch size of at least {size}, or fewer ranks."
         )
-    settings = {
-        "epochs": epochs, "batch_size": batch_size, "lr": lr, "l2": l2, "seed": seed,
-        "model": model.describe(), "samples": n,
-    }  # fmt: skip
-    check_agreement(comm, settings, np.asarray(X), np.asarray(y), test)
+    settings = {k: a[k] for k in ("epochs", "batch_size", "lr", "l2", "seed")}
+    settings.update(model=model.describe(), samples=n)
+    check_agreement(comm, settings, np.asarray(X), np.asarray(y), a["test"])
     model.set_parameters(comm.bcast(model.parameters() if rank == 0 else None, root=0))
     resume = comm.bcast(resume if rank == 0 else None, root=0)
-    replica = Replica(model, comm, stop, timeout)
+    replica = Replica(model, comm, a["stop"], timeout)
     lead = rank == 0
     previous = _on_lost_notice(replica.collective)
     try:
-        return train_loop(
-            replica, X, y, epochs, batch_size, lr, l2, test, seed,
-            callbacks=callbacks if lead else (), progress=progress if lead else None,
-            checkpoint=checkpoint if lead else None, resume=resume, stop=replica.stopped,
-        )  # fmt: skip
+        a.update(model=replica, resume=resume, stop=replica.stopped)
+        if not lead:
+            a.update(callbacks=(), progress=None, checkpoint=None)
+        return train_loop(**a)
     except RankLost as lost:
         if lost.reporter:
             (on_lost or _say)(lost)
