@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import json
 import math
+import os
 import sys
 import time
 from pathlib import Path
@@ -162,6 +163,7 @@ def _follow(args, comm) -> int:
     except ChainruleError as e:  # this rank alone failed: say so, and end the whole job
         print(f"chainrule: error on rank {comm.Get_rank()}: {e}", file=sys.stderr, flush=True)
         comm.Abort(2)
+        os._exit(2)  # MPICH's Abort can return before the launcher's kill arrives
     with stop_signals() as stopped:
         try:
             distributed.train(
