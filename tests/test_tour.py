@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import importlib.util
 import math
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -169,6 +172,19 @@ def test_15_digits(tmp_path):
 
 
 def test_16_parallelism(tmp_path):
-    rates = run("16_parallelism", tmp_path)["samples_per_second"]
-    assert rates["matrix, batch 10"] > rates["per-sample, batch 10"]
-    assert rates["matrix, batch 1000"] > rates["matrix, batch 10"]
+    # Speed belongs in benchmarks/; the claim checked here is that every split of the batch
+    # computes the same gradient: the matrix form the per-sample loop's, K ranks one process's.
+    result = run("16_parallelism", tmp_path)
+    assert result["largest_difference"] < 1e-12
+    assert set(result["samples_per_second"]) == {
+        "per-sample, batch 10", "matrix, batch 10", "matrix, batch 100", "matrix, batch 1000"
+    }  # fmt: skip
+    mpiexec = Path(sys.executable).with_name("mpiexec")
+    shared = subprocess.run(
+        [str(mpiexec), "-n", "2", sys.executable, str(TOUR / "16_parallelism.py")],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert shared.returncode == 0, shared.stderr
+    assert "2 ranks share a batch of 1000" in shared.stdout and "rows [500, 500]" in shared.stdout
+    difference = re.search(r"one process's by at most (\S+)$", shared.stdout, re.M)
+    assert float(difference.group(1)) < 1e-12
