@@ -54,7 +54,8 @@ def main(argv: list[str]) -> None:
         (out / f"{path.stem}.txt").write_text(text)
         print(f"{path.stem}: {seconds:.2f}s")
         doc = (load(path).__doc__ or "").strip()
-        title, _, rest = doc.partition("\n")
+        title, _, rest = doc.partition("\n\n")  # the claim is the first paragraph
+        title = " ".join(title.split())
         lines += [
             f"## {path.stem[:2]}. {title}",
             "",

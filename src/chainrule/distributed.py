@@ -133,9 +133,11 @@ class Replica:
         return getattr(self.model, name)
 
     def parameters(self):
+        """The wrapped model's ``W1, b1, ...`` (the same on every rank)."""
         return self.model.parameters()
 
     def set_parameters(self, arrays) -> None:
+        """Copy ``W1, b1, ...`` into the wrapped model."""
         self.model.set_parameters(arrays)
 
     def mean_gradient(self, X, Y, stop: bool = False) -> dict[str, np.ndarray]:
@@ -161,6 +163,7 @@ class Replica:
         self.collective.longest = max(self.collective.longest, time.perf_counter() - start)
 
     def stopped(self) -> bool:
+        """True once any rank asked to stop (the vote summed in the last step's Allreduce)."""
         return self.agreed_stop
 
     def evaluate(self, X, y, l2: float = 0.0, n: int | None = None) -> tuple[float, float]:
