@@ -49,6 +49,7 @@ def no_grad():
 
 
 def is_grad_enabled() -> bool:
+    """Whether operations record the graph (False in ``no_grad``); torch.is_grad_enabled."""
     return _GRAD_ENABLED[0]
 
 
@@ -116,9 +117,11 @@ class Tensor:
         return self.data.shape if dim is None else self.data.shape[dim]
 
     def numel(self) -> int:
+        """The number of elements, ``prod(shape)`` (PyTorch's numel)."""
         return self.data.size
 
     def dim(self) -> int:
+        """The number of dimensions, ``len(shape)`` (PyTorch's dim)."""
         return self.data.ndim
 
     def __len__(self):
@@ -138,6 +141,7 @@ class Tensor:
         return self.data
 
     def item(self):
+        """The one element of a one-element tensor as a Python number (PyTorch's item)."""
         if self.data.size != 1:
             raise InputError(
                 f"item() needs a one-element tensor, this one has shape {self.shape}; use "
@@ -146,6 +150,7 @@ class Tensor:
         return self.data.item()
 
     def tolist(self):
+        """The data as nested lists of shape ``shape``, a number if 0-d (PyTorch's tolist)."""
         return self.data.tolist()
 
     def __float__(self):

@@ -62,6 +62,7 @@ def set_default_dtype(dtype) -> None:
 
 
 def get_default_dtype():
+    """The dtype floating-point tensors get when none is given (PyTorch's get_default_dtype)."""
     return _DEFAULT[0]
 
 
@@ -87,10 +88,12 @@ def _filled(array, requires_grad):
 
 
 def zeros(*size, dtype=None, requires_grad=False) -> Tensor:
+    """A tensor of shape ``size`` filled with 0 (``torch.zeros``)."""
     return _filled(xp.zeros(_size(size), dtype=_dtype(dtype)), requires_grad)
 
 
 def ones(*size, dtype=None, requires_grad=False) -> Tensor:
+    """A tensor of shape ``size`` filled with 1 (``torch.ones``)."""
     return _filled(xp.ones(_size(size), dtype=_dtype(dtype)), requires_grad)
 
 
@@ -100,6 +103,7 @@ def empty(*size, dtype=None, requires_grad=False) -> Tensor:
 
 
 def full(size, fill_value, dtype=None, requires_grad=False) -> Tensor:
+    """A tensor of shape ``size`` filled with ``fill_value`` (torch.full; int gives int64)."""
     if dtype is None and isinstance(fill_value, int) and not isinstance(fill_value, _PY_BOOL):
         dtype = xp.int64
     return _filled(xp.full(tuple(size), fill_value, dtype=_dtype(dtype)), requires_grad)
@@ -122,10 +126,12 @@ zeros_like, ones_like, empty_like = _like(0), _like(1), _like(0)
 
 
 def full_like(input, fill_value, dtype=None, requires_grad=False) -> Tensor:
+    """A tensor of ``input``'s shape filled with ``fill_value`` (``torch.full_like``)."""
     return _like(fill_value)(input, dtype, requires_grad)
 
 
 def eye(n: int, m: int | None = None, dtype=None, requires_grad=False) -> Tensor:
+    """The ``n x m`` identity, ``m`` defaulting to ``n`` (``torch.eye``)."""
     return _filled(xp.eye(n, m, dtype=_dtype(dtype)), requires_grad)
 
 
@@ -147,6 +153,7 @@ class Generator:
         self.rng = xp.random.default_rng(seed)
 
     def manual_seed(self, seed: int) -> Generator:
+        """Reseed this stream with ``seed``; returns self (torch.Generator.manual_seed)."""
         self.rng = xp.random.default_rng(int(seed))
         return self
 

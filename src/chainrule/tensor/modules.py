@@ -72,6 +72,7 @@ class Module:
         return self.forward(*args, **kwargs)
 
     def named_buffers(self, prefix: str = ""):
+        """(dotted name, buffer) pairs of this module and its children, as PyTorch's."""
         for name, b in self._buffers.items():
             yield prefix + name, b
         for name, module in self._modules.items():
@@ -92,9 +93,11 @@ class Module:
             yield from module.named_parameters(f"{prefix}{name}.")
 
     def parameters(self) -> list[Parameter]:
+        """The parameters of this module and its children, as a list (PyTorch's parameters)."""
         return [p for _, p in self.named_parameters()]
 
     def modules(self):
+        """This module, then every submodule depth-first (PyTorch's modules)."""
         yield self
         for module in self._modules.values():
             yield from module.modules()
@@ -105,11 +108,13 @@ class Module:
         zero_grads(self.parameters(), set_to_none)
 
     def train(self, mode: bool = True) -> Module:
+        """Set ``training = mode`` on this module and all submodules; returns self."""
         for module in self.modules():
             object.__setattr__(module, "training", mode)
         return self
 
     def eval(self) -> Module:
+        """``train(False)``: evaluation mode (e.g. BatchNorm uses running stats)."""
         return self.train(False)
 
     def state_dict(self) -> dict[str, np.ndarray]:

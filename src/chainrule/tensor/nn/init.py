@@ -30,6 +30,7 @@ _GAINS = {"linear": 1.0, "sigmoid": 1.0, "tanh": 5.0 / 3, "relu": math.sqrt(2.0)
 
 
 def calculate_gain(nonlinearity: str) -> float:
+    """The recommended init gain for ``nonlinearity`` (torch.nn.init.calculate_gain)."""
     if nonlinearity not in _GAINS:
         raise InputError(
             f"unknown nonlinearity {nonlinearity!r}: choose one of {', '.join(_GAINS)}."
@@ -51,22 +52,27 @@ def _fans(tensor: Tensor):
 
 
 def uniform_(tensor, a=0.0, b=1.0, generator=None):
+    """Fill ``tensor`` in place from U(a, b); returns it (torch.nn.init.uniform_)."""
     return _fill(tensor, _rng(generator).uniform(a, b, tensor.shape))
 
 
 def normal_(tensor, mean=0.0, std=1.0, generator=None):
+    """Fill ``tensor`` in place from N(mean, std^2); returns it (torch.nn.init.normal_)."""
     return _fill(tensor, _rng(generator).normal(mean, std, tensor.shape))
 
 
 def constant_(tensor, val):
+    """Fill ``tensor`` in place with ``val``; returns it (torch.nn.init.constant_)."""
     return _fill(tensor, val)
 
 
 def zeros_(tensor):
+    """Fill ``tensor`` in place with 0; returns it (torch.nn.init.zeros_)."""
     return _fill(tensor, 0)
 
 
 def ones_(tensor):
+    """Fill ``tensor`` in place with 1; returns it (torch.nn.init.ones_)."""
     return _fill(tensor, 1)
 
 

@@ -60,6 +60,7 @@ class Optimizer:
     _lr = lr  # the name the training adapter used before param_groups existed
 
     def zero_grad(self, set_to_none: bool = True) -> None:
+        """Clear every parameter's ``.grad``: None, or zeros if not set_to_none."""
         for group in self.param_groups:
             zero_grads(group["params"], set_to_none)
 

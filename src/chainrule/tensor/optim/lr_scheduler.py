@@ -17,6 +17,7 @@ class LRScheduler:
         self.last_epoch = 0
 
     def get_last_lr(self) -> list[float]:
+        """The learning rate of each param group now, as PyTorch's get_last_lr."""
         return [group["lr"] for group in self.optimizer.param_groups]
 
     def step(self) -> None:
