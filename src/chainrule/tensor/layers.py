@@ -38,6 +38,7 @@ class Embedding(Module):
         self.weight = Parameter(data.astype(get_default_dtype() if dtype is None else dtype))
 
     def forward(self, indices):
+        """``weight[indices]``, shape ``(*indices.shape, dim)``; backward scatter-adds."""
         index = indices.data if isinstance(indices, Tensor) else xp.asarray(indices)
         if index.dtype.kind not in "iu":
             raise InputError(f"Embedding needs integer indices, got {index.dtype}.")
@@ -70,6 +71,8 @@ class BatchNorm1d(Module):
         self.register_buffer("num_batches_tracked", Tensor(xp.zeros((), dtype=xp.int64)))
 
     def forward(self, x):
+        """``(x - mean) / sqrt(var + eps) * weight + bias`` over the batch: the batch's
+        statistics (biased var) in training, updating the running ones; those in eval."""
         x = as_tensor(x)
         if x.ndim != 2 or x.shape[1] != self.weight.shape[0]:
             raise InputError(
@@ -119,6 +122,7 @@ class Flatten(Module):
     """``(m, d1, d2, ...) -> (m, d1 * d2 * ...)``."""
 
     def forward(self, x):
+        """``x`` reshaped to ``(N, prod(rest))``, keeping the first dimension."""
         return as_tensor(x).flatten(1)
 
 
@@ -135,6 +139,7 @@ class CrossEntropyLoss(_Loss):
     """``cross_entropy(logits, target, reduction)`` as a module."""
 
     def forward(self, input, target):
+        """``cross_entropy(input, target)``: logits ``(N, C)``, labels ``(N,)``."""
         return cross_entropy(input, target, self.reduction)
 
 
@@ -142,6 +147,7 @@ class NLLLoss(_Loss):
     """``nll_loss(log_probs, target, reduction)`` as a module."""
 
     def forward(self, input, target):
+        """``nll_loss(input, target)``: log-probabilities ``(N, C)``, labels ``(N,)``."""
         return nll(input, target, self.reduction)
 
 
@@ -149,4 +155,5 @@ class MSELoss(_Loss):
     """``mse_loss(input, target, reduction)`` as a module."""
 
     def forward(self, input, target):
+        """``mse_loss(input, target)``: the mean of ``(input - target)^2``."""
         return mse(input, target, self.reduction)

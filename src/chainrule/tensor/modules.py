@@ -66,6 +66,7 @@ class Module:
         object.__setattr__(self, name, value)
 
     def forward(self, *args):
+        """What the module computes; a subclass defines it, and ``module(x)`` calls it."""
         raise NotImplementedError(f"{type(self).__name__} must define forward().")
 
     def __call__(self, *args, **kwargs):
@@ -206,6 +207,7 @@ class Linear(Module):
         self.bias = Parameter((xp.zeros(out_features) + b).astype(dtype)) if bias else None
 
     def forward(self, x):
+        """``x W^T + b`` for ``x`` of shape ``(N, in_features)`` (then the fused activation)."""
         return linear(x, self.weight, self.bias, self.activation)
 
     def __repr__(self):
@@ -222,6 +224,7 @@ class Activation(Module):
         self.fn = functions.activation(name)
 
     def forward(self, x):
+        """The activation applied elementwise (from chainrule.functions)."""
         return apply(x, self.fn)
 
     def __repr__(self):
@@ -246,6 +249,7 @@ class Sequential(Module):
         return len(self._modules)
 
     def forward(self, x):
+        """Each module applied in order, the output of one the input of the next."""
         for module in self._modules.values():
             x = module.forward(x)
         return x

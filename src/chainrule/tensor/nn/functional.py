@@ -27,10 +27,12 @@ __all__ = [
 
 
 def softmax(input, dim: int) -> Tensor:
+    """``exp(x_i) / sum_j exp(x_j)`` along ``dim`` (shifted by the max, so it never overflows)."""
     return as_tensor(input).softmax(dim)
 
 
 def log_softmax(input, dim: int) -> Tensor:
+    """``x_i - logsumexp_j(x_j)`` along ``dim``: the log of softmax, computed stably."""
     return as_tensor(input).log_softmax(dim)
 
 

@@ -21,6 +21,7 @@ class LRScheduler:
         return [group["lr"] for group in self.optimizer.param_groups]
 
     def step(self) -> None:
+        """Count one epoch and set each group's rate to this schedule's value for it."""
         self.last_epoch += 1
         for group, lr in zip(self.optimizer.param_groups, self._rates()):
             group["lr"] = lr
