@@ -282,18 +282,40 @@ KILLED_AFTER_AN_EPOCH_END = {
     "network, every 10 > 4 batches": ([*XOR, "--checkpoint-every", "10"], 4),
     "tensor, every 3 < 4 batches": ([*XOR, "--engine", "tensor", "--checkpoint-every", "3"], 4),
     "tensor adam, every 10 > 4": (
-        [*XOR, "--engine", "tensor", "--optimizer", "adam", "--lr", "0.05", "--checkpoint-every",
-         "10"], 4,
+        [
+            *XOR,
+            "--engine",
+            "tensor",
+            "--optimizer",
+            "adam",
+            "--lr",
+            "0.05",
+            "--checkpoint-every",
+            "10",
+        ],
+        4,
     ),  # fmt: skip
     "value, every 3 < 4 batches": (
-        [*XOR, "--engine", "value", "--cost", "quadratic", "--checkpoint-every", "3"], 4,
+        [*XOR, "--engine", "value", "--cost", "quadratic", "--checkpoint-every", "3"],
+        4,
     ),  # fmt: skip
     "value, every 10 > 4 batches": (
-        [*XOR, "--engine", "value", "--cost", "quadratic", "--checkpoint-every", "10"], 4,
+        [*XOR, "--engine", "value", "--cost", "quadratic", "--checkpoint-every", "10"],
+        4,
     ),  # fmt: skip
     "full-batch descent on moons": (
-        ["train", "moons", "--epochs", "12", "--batch-size", "0", "--checkpoint-every", "1",
-         "--json"], 4,
+        [
+            "train",
+            "moons",
+            "--epochs",
+            "12",
+            "--batch-size",
+            "0",
+            "--checkpoint-every",
+            "1",
+            "--json",
+        ],
+        4,
     ),  # fmt: skip
 }
 
