@@ -172,8 +172,8 @@ def checkpoints(draw):
         "backprop": "matrix", "dataset": "xor", "data_dir": None, "epochs": 3,
         "batch_size": 2, "l2": 0.0, "checkpoint_every": 2,
     }  # fmt: skip
-    model = build(engine, sizes, seed=1, dtype="float64",
-                  **({"optimizer": optimizer, "lr": 0.1} if engine == "tensor" else {}))  # fmt: skip
+    options = {"optimizer": optimizer, "lr": 0.1} if engine == "tensor" else {}
+    model = build(engine, sizes, seed=1, dtype="float64", **options)
     if optimizer == "adam":  # one step, so that Adam has moments to save
         model.step(np.ones((2, sizes[0])), np.ones((2, sizes[-1])), 0.1)
     saved = {}
@@ -264,7 +264,7 @@ def test_a_hostile_checkpoint_resumes_or_is_refused_in_one_sentence(tmp_path_fac
     if isinstance(result, ChainruleError):
         assert str(result).count("\n") == 0
         return
-    settings_, model, position, history = result
+    _, model, position, history = result
     _usable(model)
     assert type(position.epoch) is int and position.epoch >= 1
     assert type(position.batch) is int and position.batch >= 0

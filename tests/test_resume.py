@@ -184,8 +184,8 @@ class Forked:
                 fd = os.open(self.log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
                 os.dup2(fd, 1)
                 os.dup2(fd, 2)
-                sys.stdout = open(1, "w", buffering=1, closefd=False)
-                sys.stderr = open(2, "w", buffering=1, closefd=False)
+                sys.stdout = os.fdopen(1, "w", buffering=1, closefd=False)
+                sys.stderr = os.fdopen(2, "w", buffering=1, closefd=False)
                 from chainrule.cli import main
 
                 code = main([str(a) for a in argv])
@@ -294,15 +294,15 @@ KILLED_AFTER_AN_EPOCH_END = {
             "10",
         ],
         4,
-    ),  # fmt: skip
+    ),
     "value, every 3 < 4 batches": (
         [*XOR, "--engine", "value", "--cost", "quadratic", "--checkpoint-every", "3"],
         4,
-    ),  # fmt: skip
+    ),
     "value, every 10 > 4 batches": (
         [*XOR, "--engine", "value", "--cost", "quadratic", "--checkpoint-every", "10"],
         4,
-    ),  # fmt: skip
+    ),
     "full-batch descent on moons": (
         [
             "train",
@@ -316,7 +316,7 @@ KILLED_AFTER_AN_EPOCH_END = {
             "--json",
         ],
         4,
-    ),  # fmt: skip
+    ),
 }
 
 
@@ -328,7 +328,7 @@ def test_a_run_killed_right_after_an_epoch_end_checkpoint_resumes_bitwise(tmp_pa
     _run_whole(argv, tmp_path / "whole")
     out = tmp_path / "killed"
     run = Forked([*argv, "--out", out], tmp_path / "killed.log")
-    epoch, batch = _kill_after(run, out, lambda e, b: b == 0 and e >= from_epoch)
+    _, batch = _kill_after(run, out, lambda e, b: b == 0 and e >= from_epoch)
     assert batch == 0 and not (out / "model.npz").exists()
     resumed = _resume(out)
     assert resumed.wait() == 0, resumed.text()
