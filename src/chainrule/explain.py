@@ -29,6 +29,7 @@ from chainrule import functions
 from chainrule.check import as_network
 from chainrule.errors import InputError
 from chainrule.models.registry import check_model
+from chainrule.train import check_data
 
 # What each activation's derivative is, in words of z and a = sigma(z).
 DERIVATIVES = {
@@ -183,7 +184,9 @@ def explain(net, x, y, param: str, eps: float = 1e-6) -> Explanation:
     x = np.asarray(x, dtype=np.float64).reshape(-1)
     if x.shape != (net.sizes[0],):
         raise InputError(f"the sample must have {net.sizes[0]} numbers, got {x.size}.")
-    target = net.targets(np.asarray([y]) if np.ndim(y) == 0 else np.asarray(y)[None])[0]
+    y = np.asarray([y]) if np.ndim(y) == 0 else np.asarray(y)[None]
+    check_data(net, x[None], y, "the sample")  # a label of the outputs, or a target row
+    target = net.targets(y)[0]
     L = len(net.sizes) - 1
     zs, acts = net.forward(x[None])
     z = [None] + [v[0] for v in zs]  # z[l], a[l] for layers l = 1..L; a[0] = x
