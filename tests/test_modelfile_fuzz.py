@@ -117,8 +117,13 @@ def _zip(members: dict, header_bytes, draw) -> bytes:
         for name, data in members.items():
             z.writestr(name + ".npy", data)
     data = buffer.getvalue()
-    damage = draw(st.sampled_from(["none"] * 6 + ["truncate", "flip", "empty", "npy"]))
-    if damage == "truncate":
+    damage = draw(st.sampled_from(["none"] * 5 + ["truncate", "flip", "flip data", "empty", "npy"]))
+    if damage == "flip data" and members:  # inside one member's deflated bytes
+        info = draw(st.sampled_from(zipfile.ZipFile(io.BytesIO(data)).infolist()))
+        start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+        i = draw(st.integers(start, start + max(0, info.compress_size - 1)))
+        data = data[:i] + bytes([data[i] ^ draw(st.integers(1, 255))]) + data[i + 1 :]
+    elif damage == "truncate":
         data = data[: draw(st.integers(0, max(0, len(data) - 1)))]
     elif damage == "flip":
         i = draw(st.integers(0, len(data) - 1))
