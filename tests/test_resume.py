@@ -456,3 +456,20 @@ def _same_run_whole_xor(tmp_path, out, argv):
     whole = tmp_path / "whole"
     _run_whole(argv, whole)
     _same_run(whole, out, epochs=20)
+
+
+def test_stale_temporary_files_of_killed_writes_are_removed_on_the_next_start(tmp_path, capsys):
+    """A write killed mid-way leaves ``.NAME.RANDOM.tmp``; the next run on the folder removes
+    it (and only it) before training."""
+    from chainrule.cli import main
+
+    out = tmp_path / "run"
+    argv = ["train", "xor", "--epochs", "3", "--checkpoint-every", "1"]
+    assert main([*argv, "--out", str(out)]) == 0
+    stale = [out / ".checkpoint.npz.k1ll3d.tmp", out / ".model.npz.x.tmp"]
+    for path in stale:
+        path.write_bytes(b"half a file")
+    (out / "notes.tmp").write_text("the user's own file")
+    assert main([*argv, "--out", str(out)]) == 0
+    capsys.readouterr()
+    assert not any(p.exists() for p in stale) and (out / "notes.tmp").exists()
