@@ -82,8 +82,11 @@ class Checkpoint:
         self.saved = position
 
 
-def load_checkpoint(folder: str | Path):
-    """``(settings, model, position, history)`` from ``RUN/checkpoint.npz``, ready to resume."""
+def load_checkpoint(folder: str | Path, required=()):
+    """``(settings, model, position, history)`` from ``RUN/checkpoint.npz``, ready to resume.
+
+    Every setting of :data:`SETTINGS` present is checked; those named in ``required`` must be
+    present too (the command line needs all of them; a checkpoint of the API may hold fewer)."""
     path = Path(folder) / CHECKPOINT
     if not path.is_file():
         raise InputError(
@@ -108,7 +111,7 @@ def load_checkpoint(folder: str | Path):
                         reader.fail(f"stores an optimizer array {name!r} of no parameter")
                     state[name[4:]] = reader.read(name, shapes[int(index)])
             model.load_optimizer_state(state)
-            problem = _check_settings(settings)
+            problem = _check_settings(settings, required)
             if problem:
                 reader.fail(f"has damaged settings ({problem})")
             position = Position(**header["position"])
@@ -152,8 +155,10 @@ SETTINGS = {
 }
 
 
-def _check_settings(settings: dict) -> str | None:
+def _check_settings(settings: dict, required) -> str | None:
     for key, (what, ok) in SETTINGS.items():
+        if key not in settings and key not in required:
+            continue
         if not ok(settings.get(key)):
             return f"{key} is {settings.get(key)!r}, not {what}"
     return None
