@@ -28,17 +28,21 @@ bits afterwards.
 
 from __future__ import annotations
 
+import math
+import numbers
 import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from chainrule.errors import InputError
+from chainrule.errors import InputError, InputTypeError
 from chainrule.models.registry import check_model, twin
+from chainrule.train import check_data
 
 # (eps, tol) by float type: in float32 a step below ~1e-3 is lost in rounding.
 DEFAULTS = {np.dtype(np.float64): (1e-6, 1e-6), np.dtype(np.float32): (1e-3, 1e-2)}
 NOISE_FACTOR = 10
+MAX_EPS = 1.0  # a step this large measures a secant, not a derivative
 
 
 class Float32Warning(UserWarning):
@@ -161,17 +165,28 @@ def gradcheck(model, X, Y, eps=None, tol=None, max_params=None, seed=0) -> Gradc
             stacklevel=2,
         )
     default_eps, default_tol = DEFAULTS[dtype]
-    eps = default_eps if eps is None else float(eps)
-    tol = default_tol if tol is None else float(tol)
-    if not eps > 0 or not tol > 0:
-        raise InputError(f"eps and tol must be positive numbers, got eps={eps}, tol={tol}.")
-    if max_params is not None and int(max_params) < 1:
-        raise InputError(f"max_params must be a positive whole number, got {max_params}.")
-    X = np.asarray(X, dtype=dtype)
-    if X.ndim != 2 or X.shape[1] != model.sizes[0] or len(X) == 0:
+    try:
+        eps = default_eps if eps is None else float(eps)
+        tol = default_tol if tol is None else float(tol)
+    except (TypeError, ValueError):
+        raise InputTypeError(f"eps and tol must be numbers, got {eps!r} and {tol!r}.") from None
+    if not (0 < eps < MAX_EPS) or not (0 < tol < math.inf):
         raise InputError(
-            f"gradcheck needs inputs of shape (m, {model.sizes[0]}) for {model}, got {X.shape}."
+            f"eps and tol must be positive numbers, eps below {MAX_EPS:g}; got eps={eps}, "
+            f"tol={tol} (the defaults are eps={default_eps:g}, tol={default_tol:g})."
         )
+    if max_params is not None and not (isinstance(max_params, numbers.Integral) and max_params > 0):
+        raise InputError(f"max_params must be a positive whole number, got {max_params}.")
+    try:
+        shape = np.shape(X)
+    except ValueError:  # a ragged list
+        shape = ("ragged",)
+    if len(shape) != 2 or shape[1] != model.sizes[0] or shape[0] == 0:
+        raise InputError(
+            f"gradcheck needs inputs of shape (m, {model.sizes[0]}) for {model}, got {shape}."
+        )
+    check_data(model, X, Y, "gradcheck data")  # labels or targets that fit the outputs
+    X = np.asarray(X, dtype=dtype)
     Y = model.targets(Y)
     params = _Parameters(model)
     analytic = model.gradient(X, Y)
@@ -222,6 +237,13 @@ def _difference(params, cost, name, flat_index, shape, eps) -> float:
         c_down = cost()
     finally:
         params.set(name, index, original)  # the very same bits as before
+    if up == down:
+        raise InputError(
+            f"eps {eps:g} is too small to change {name}[{','.join(str(int(i)) for i in index)}] = "
+            f"{float(original):g} in "
+            f"{np.asarray(original).dtype}; give a larger eps (the default is "
+            f"{DEFAULTS[np.asarray(original).dtype][0]:g})."
+        )
     return (c_up - c_down) / (up - down)
 
 

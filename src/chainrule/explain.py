@@ -28,6 +28,7 @@ from chainrule.check import as_network
 from chainrule.errors import InputError
 from chainrule.explanation import Explanation
 from chainrule.models.registry import check_model
+from chainrule.train import check_data
 
 # What each activation's derivative is, in words of z and a = sigma(z).
 DERIVATIVES = {
@@ -287,7 +288,9 @@ def explain(net, x, y, param: str, eps: float = 1e-6) -> Explanation:
     x = np.asarray(x, dtype=np.float64).reshape(-1)
     if x.shape != (net.sizes[0],):
         raise InputError(f"the sample must have {net.sizes[0]} numbers, got {x.size}.")
-    target = net.targets(np.asarray([y]) if np.ndim(y) == 0 else np.asarray(y)[None])[0]
+    y = np.asarray([y]) if np.ndim(y) == 0 else np.asarray(y)[None]
+    check_data(net, x[None], y, "the sample")  # a label of the outputs, or a target row
+    target = net.targets(y)[0]
     run = _forward(net, x, target, kind, l, index)
     blocks = _introduction(run, name)
     if l == run.L:

@@ -26,6 +26,19 @@ class WriteError(ChainruleError, OSError):
     """A file could not be written (no space, no permission, ...); nothing was half-written."""
 
 
+# Why a write failed, and what to do about it, by errno.
+REASONS = {
+    errno.ENOSPC: ("the disk is full", "free some space or choose another folder"),
+    errno.EDQUOT: ("the disk quota is used up", "free some space or choose another folder"),
+    errno.EROFS: ("the file system is read-only", "choose a folder you can write"),
+    errno.EACCES: ("permission is denied", "choose a folder you can write"),
+    errno.EPERM: ("permission is denied", "choose a folder you can write"),
+    errno.ENOTDIR: ("a part of the path is a file, not a folder", "choose another path"),
+    errno.EEXIST: ("a part of the path is a file, not a folder", "choose another path"),
+    errno.EISDIR: ("the path is a folder", "give a file name"),
+}
+
+
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
@@ -53,18 +66,9 @@ def atomic_write(path: str | os.PathLike, data: bytes | str) -> Path:
     except OSError as e:
         if tmp is not None:
             Path(tmp).unlink(missing_ok=True)
-        reason = {
-            errno.ENOSPC: "the disk is full",
-            errno.EDQUOT: "the disk quota is used up",
-            errno.EROFS: "the file system is read-only",
-            errno.EACCES: "permission is denied",
-            errno.EPERM: "permission is denied",
-            errno.ENOTDIR: "a part of the path is a file, not a folder",
-            errno.EISDIR: "the path is a folder",
-        }.get(e.errno, e.strerror or str(e))
+        reason, fix = REASONS.get(e.errno, (e.strerror or str(e), "choose another place"))
         raise WriteError(
-            f"could not write {path}: {reason}; free space or choose another folder "
-            "(nothing was half-written)."
+            f"could not write {path}: {reason}; {fix} (nothing was half-written)."
         ) from None
     except BaseException:
         if tmp is not None:

@@ -18,6 +18,7 @@ import io
 import json
 import os
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -64,7 +65,7 @@ class Reader:
             self._members = {
                 info.filename.removesuffix(".npy"): info for info in self._zip.infolist()
             }
-        except (OSError, zipfile.BadZipFile, ValueError, EOFError):
+        except (OSError, zipfile.BadZipFile, ValueError, EOFError, zlib.error):
             self.fail("is not a .npz archive (empty, truncated or another kind of file)")
         if HEADER not in self._members:
             self.fail("has no header (a plain .npz or .npy, not saved by chainrule)")
@@ -122,8 +123,8 @@ class Reader:
                 data = f.read(nbytes)
         except ModelFileError:
             raise
-        except (OSError, ValueError, EOFError, zipfile.BadZipFile, RuntimeError) as e:
-            self.fail(f"cannot be read at {name} ({e})")
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile, RuntimeError, zlib.error) as e:
+            self.fail(f"cannot be read at {name} ({e or type(e).__name__})")
         if len(data) != nbytes:
             self.fail(f"is truncated at {name}")
         array = np.frombuffer(data, dtype=dtype, count=count)

@@ -97,7 +97,10 @@ class Network(ModelBase):
         seed=None,
         form="matrix",
     ):
-        sizes = list(sizes)
+        try:
+            sizes = list(sizes)
+        except TypeError:
+            sizes = [sizes]  # refused just below, in one sentence
         if len(sizes) < 2 or not all(isinstance(n, (int, np.integer)) and n > 0 for n in sizes):
             raise InputError(
                 f"sizes must list at least two positive layer widths, e.g. [784, 30, 10]; "
@@ -141,7 +144,7 @@ class Network(ModelBase):
     def feedforward(self, X):
         """The output activations ``a^L``: shape ``(m, n_L)`` for ``X`` of shape ``(m, n_0)``, or
         ``(n_L,)`` for one sample of shape ``(n_0,)``."""
-        a = np.asarray(X, dtype=self.dtype)
+        a = self._inputs(X)
         for W, b, sigma in zip(self.weights, self.biases, self._sigmas):
             a = sigma(a @ W.T + b)
         return a
@@ -178,10 +181,30 @@ class Network(ModelBase):
             nabla_w[-l] = np.outer(delta, activations[-l - 1])  # BP4
         return nabla_b, nabla_w
 
+    def _inputs(self, X):
+        """``X`` as an array of the network's dtype, ``(m, n_0)`` or one sample ``(n_0,)``."""
+        try:
+            a = np.asarray(X, dtype=self.dtype)
+        except (TypeError, ValueError):
+            raise InputError(
+                f"inputs must be numbers in a rectangular array of shape (m, {self.sizes[0]}); "
+                "they are not."
+            ) from None
+        if a.ndim not in (1, 2) or a.shape[-1] != self.sizes[0]:
+            raise InputError(
+                f"inputs must have shape (m, {self.sizes[0]}) (or ({self.sizes[0]},) for one "
+                f"sample), got {a.shape}."
+            )
+        return a
+
     def _check_targets(self, x_shape, y_shape, one=False):
-        """Targets must be rows of the output layer's width (labels go through ``targets``)."""
+        """Targets must be rows of the output layer's width (labels go through ``targets``),
+        one per sample, and a batch must hold at least one sample."""
         n_in, n_out = self.sizes[0], self.sizes[-1]
-        want_x, want_y = ((n_in,), (n_out,)) if one else ((x_shape[0], n_in), (x_shape[0], n_out))
+        rows = x_shape[0] if x_shape else 0
+        want_x, want_y = ((n_in,), (n_out,)) if one else ((rows, n_in), (rows, n_out))
+        if not one and rows == 0:
+            raise InputError(f"a mini-batch needs at least one sample, got shape {tuple(x_shape)}.")
         if len(x_shape) != len(want_x) or x_shape[-1] != n_in or tuple(y_shape) != want_y:
             raise InputError(
                 f"backprop needs inputs of shape {want_x} and targets of shape {want_y}, got "
@@ -235,6 +258,7 @@ class Network(ModelBase):
             return self.backprop_batch(X, Y)
         if form != "per-sample":
             raise InputError(f"unknown backprop form {form!r}: choose matrix or per-sample.")
+        self._check_targets(np.shape(X), np.shape(Y))
         nabla_b = [np.zeros_like(b) for b in self.biases]
         nabla_w = [np.zeros_like(W) for W in self.weights]
         for x, y in zip(X, Y):
@@ -253,13 +277,21 @@ class Network(ModelBase):
         (L2 regularization shrinks the weights, not the biases; ``n`` is the training-set size;
         ``form`` overrides the network's own ``form`` for this step.)"""
         form = form or self.form
-        if form == "matrix":
-            nabla_b, nabla_w = self._backprop_batch(X, Y, scale=eta / len(X))  # eta folded in
-        else:
-            nabla_b, nabla_w = self.mean_gradient(X, Y, form)
-            nabla_b = [eta * nb for nb in nabla_b]
-            nabla_w = [eta * nw for nw in nabla_w]
-        decay = 1.0 - eta * lmbda / (n or len(X))
+        try:  # no check on this hot path; a failure is explained after the fact
+            if form == "matrix":
+                nabla_b, nabla_w = self._backprop_batch(X, Y, scale=eta / len(X))  # eta folded in
+            else:
+                nabla_b, nabla_w = self.mean_gradient(X, Y, form)
+                nabla_b = [eta * nb for nb in nabla_b]
+                nabla_w = [eta * nw for nw in nabla_w]
+            decay = 1.0 - eta * lmbda / (n or len(X))
+        except (ValueError, TypeError, ZeroDivisionError, IndexError) as e:
+            if isinstance(e, InputError):
+                raise
+            self._check_targets(np.shape(X), np.shape(Y))  # says what is wrong with the shapes
+            raise InputError(
+                f"update needs numbers: eta {eta!r}, lmbda {lmbda!r}, n {n!r} ({e})."
+            ) from None
         for W, b, nw, nb in zip(self.weights, self.biases, nabla_w, nabla_b):
             if lmbda:
                 W *= decay
@@ -277,6 +309,7 @@ class Network(ModelBase):
 
     def batch_cost(self, X, Y) -> float:
         """``C = (1/m) sum_x C_x``, each ``C_x`` summed over the output units (float64 sum)."""
+        self._check_targets(np.shape(X), np.shape(Y))
         a = self.feedforward(X)
         return float(np.sum(self.cost.fn(a, Y), dtype=np.float64)) / len(X)
 
@@ -296,7 +329,15 @@ class Network(ModelBase):
 
     def set_parameters(self, arrays) -> None:
         """Copy ``W1, b1, ...`` into the network's own arrays (converted to its dtype)."""
-        for name, array in self.parameters().items():
+        own = self.parameters()
+        try:
+            given = {name: np.shape(arrays[name]) for name in own}
+        except (KeyError, TypeError, IndexError, ValueError):
+            given = None
+        if given is None or any(given[name] != a.shape for name, a in own.items()):
+            shapes = ", ".join(f"{name} {a.shape}" for name, a in own.items())
+            raise InputError(f"set_parameters needs arrays named and shaped {shapes}.")
+        for name, array in own.items():
             array[...] = arrays[name]
 
 

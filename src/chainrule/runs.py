@@ -11,6 +11,7 @@ mid-save leaves the previous checkpoint whole. When the run ends, ``model.npz``,
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import asdict
 from pathlib import Path
 
@@ -81,8 +82,11 @@ class Checkpoint:
         self.saved = position
 
 
-def load_checkpoint(folder: str | Path):
-    """``(settings, model, position, history)`` from ``RUN/checkpoint.npz``, ready to resume."""
+def load_checkpoint(folder: str | Path, required=()):
+    """``(settings, model, position, history)`` from ``RUN/checkpoint.npz``, ready to resume.
+
+    Every setting of :data:`SETTINGS` present is checked; those named in ``required`` must be
+    present too (the command line needs all of them; a checkpoint of the API may hold fewer)."""
     path = Path(folder) / CHECKPOINT
     if not path.is_file():
         raise InputError(
@@ -107,13 +111,86 @@ def load_checkpoint(folder: str | Path):
                         reader.fail(f"stores an optimizer array {name!r} of no parameter")
                     state[name[4:]] = reader.read(name, shapes[int(index)])
             model.load_optimizer_state(state)
+            problem = _check_settings(settings, required)
+            if problem:
+                reader.fail(f"has damaged settings ({problem})")
             position = Position(**header["position"])
+            problem = _check_position(position)
+            if problem:
+                reader.fail(f"has a damaged position ({problem})")
             history = History.from_dict(header["history"])
+            problem = _check_history(history)
+            if problem:
+                reader.fail(f"has a damaged history ({problem})")
         except InputError:
             raise
-        except (KeyError, TypeError, ValueError, IndexError, AttributeError) as e:
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError, OverflowError) as e:
             reader.fail(f"has a damaged header ({type(e).__name__}: {e})")
     return settings, model, position, history
+
+
+def _count(value, low: int) -> bool:
+    return type(value) is int and value >= low
+
+
+def _number(value, low: float, strict: bool) -> bool:
+    return (
+        type(value) in (int, float)
+        and math.isfinite(value)
+        and (value > low if strict else value >= low)
+    )
+
+
+# What a resumed run reads from the settings, and what each must be.
+SETTINGS = {
+    "epochs": ("a positive whole number", lambda v: _count(v, 1)),
+    "batch_size": ("a positive whole number or null", lambda v: v is None or _count(v, 1)),
+    "lr": ("a positive number", lambda v: _number(v, 0, strict=True)),
+    "l2": ("a number, 0 or more", lambda v: _number(v, 0, strict=False)),
+    "seed": ("a whole number, 0 or more, or null", lambda v: v is None or _count(v, 0)),
+    "dataset": ("a data set's name", lambda v: isinstance(v, str)),
+    "data_dir": ("a folder or null", lambda v: v is None or isinstance(v, str)),
+    "checkpoint_every": ("a positive whole number or null", lambda v: v is None or _count(v, 1)),
+    "backprop": ("matrix or per-sample", lambda v: v in (None, "matrix", "per-sample")),
+}
+
+
+def _check_settings(settings: dict, required) -> str | None:
+    for key, (what, ok) in SETTINGS.items():
+        if key not in settings and key not in required:
+            continue
+        if not ok(settings.get(key)):
+            return f"{key} is {settings.get(key)!r}, not {what}"
+    return None
+
+
+def _check_position(position: Position) -> str | None:
+    """What is wrong with a checkpoint's position, if anything: the epoch, the batch, the
+    generator state (tried on a fresh generator, so a resume cannot fail on it later)."""
+    if not (_count(position.epoch, 1) and _count(position.batch, 0)):
+        return f"epoch {position.epoch!r}, step {position.batch!r}"
+    if not _number(position.seconds, 0, strict=False):
+        return f"{position.seconds!r} seconds"
+    if position.rng_state is not None:
+        try:
+            np.random.default_rng().bit_generator.state = position.rng_state
+        except (TypeError, ValueError, KeyError, AttributeError, OverflowError):
+            return "the random generator's state is not one numpy's generator takes"
+    return None
+
+
+def _check_history(history: History) -> str | None:
+    fields = ("cost", "train_accuracy", "test_cost", "test_accuracy", "epoch_seconds")
+    for e in history.epochs:
+        numbers = [getattr(e, name) for name in fields]
+        if not (
+            _count(e.epoch, 1)
+            and all(v is None or type(v) in (int, float) for v in numbers)
+            and isinstance(e.grad_norms, list)
+            and all(type(v) in (int, float) for v in e.grad_norms)
+        ):
+            return f"epoch {e.epoch!r} has a record that is not numbers"
+    return None
 
 
 def read_history(path: str | Path) -> History:

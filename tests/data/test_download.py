@@ -7,6 +7,7 @@ import hashlib
 import http.server
 import socket
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +19,7 @@ from chainrule.errors import DataError, DownloadError
 CONTENT = b"the uncompressed bytes of a data file\n" * 200
 MD5 = hashlib.md5(CONTENT).hexdigest()
 PACKED = gzip.compress(CONTENT, compresslevel=9, mtime=0)
+BOMB = gzip.compress(bytes(200 * 2**20), compresslevel=9, mtime=0)  # 200 MiB of zeros in 200 KB
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -27,11 +29,22 @@ class Handler(http.server.BaseHTTPRequestHandler):
         files, stall = self.server.files, self.server.stall
         kind, _, name = self.path.lstrip("/").partition("/")
         body = files.get(self.path) or files.get("/good/" + name)
-        if kind not in ("good", "wrong", "repacked", "cut", "stall", "mnist") or body is None:
+        if kind not in (
+            "good",
+            "wrong",
+            "repacked",
+            "cut",
+            "stall",
+            "mnist",
+            "trickle",
+            "bomb",
+        ) or (body is None):
             self.send_error(404)
             return
         if kind == "wrong":
             body = gzip.compress(CONTENT[::-1])
+        elif kind == "bomb":
+            body = BOMB
         elif kind == "repacked":
             body = gzip.compress(CONTENT[:100], 1) + gzip.compress(CONTENT[100:], 6)
         self.send_response(200)
@@ -39,6 +52,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         if kind == "cut":
             self.wfile.write(body[: len(body) // 2])
+            self.close_connection = True
+        elif kind == "trickle":  # a byte at a time, never silent for long
+            for i in range(len(body)):
+                if stall.wait(0.05):
+                    break
+                self.wfile.write(body[i : i + 1])
+                self.wfile.flush()
             self.close_connection = True
         elif kind == "stall":
             self.wfile.write(body[:10])
@@ -150,3 +170,75 @@ def test_mnist_says_where_to_put_the_files_when_the_download_fails(tmp_path, mon
     assert str(tmp_path / "mnist") in message and "CHAINRULE_DATA" in message
     assert all(name in message for name in download.MNIST_FILES)
     assert listing(tmp_path / "mnist") == []
+
+
+def test_a_trickling_server_is_dropped_at_the_deadline(server, tmp_path):
+    """A byte every 0.05 s never trips the 2 s silence timeout; the whole-file deadline ends it."""
+    _, base = server
+    start = time.monotonic()
+    with pytest.raises(DownloadError, match="longer than 1 s") as info:
+        download.fetch([f"{base}/trickle/f.gz"], tmp_path / "f.gz", MD5, timeout=2, deadline=1)
+    assert time.monotonic() - start < 4
+    assert "deadline" in info.value.failures[0] and listing(tmp_path) == []
+
+
+def test_a_gzip_bomb_is_refused_once_it_unpacks_past_the_expected_size(server, tmp_path):
+    _, base = server
+    start = time.monotonic()
+    with pytest.raises(DownloadError, match="unpacks to more than") as info:
+        download.fetch(
+            [f"{base}/bomb/f.gz"], tmp_path / "f.gz", MD5, timeout=5, unpacked_size=len(CONTENT)
+        )
+    assert time.monotonic() - start < 3  # refused at the first chunk, not after 200 MiB
+    assert "gzip bomb" in info.value.failures[0] and listing(tmp_path) == []
+
+
+def test_a_size_other_than_the_expected_one_is_refused(server, tmp_path):
+    _, base = server
+    with pytest.raises(DownloadError, match=f"unpacks to {len(CONTENT)} bytes, expected"):
+        download.fetch([f"{base}/good/f.gz"], tmp_path / "f.gz", MD5, 5, 60, len(CONTENT) + 1)
+
+
+def test_progress_is_reported_up_to_the_whole_file(server, tmp_path):
+    _, base = server
+    seen = []
+    download.fetch([f"{base}/good/f.gz"], tmp_path / "f.gz", MD5, timeout=5,
+                   progress=lambda received, total: seen.append((received, total)))  # fmt: skip
+    assert seen[-1] == (len(PACKED), len(PACKED))
+    assert [r for r, _ in seen] == sorted(r for r, _ in seen)
+
+
+def test_mnist_shows_a_progress_bar_per_file(server, tmp_path, monkeypatch, mnist_root, capsys):
+    httpd, base = server
+    name = "t10k-labels-idx1-ubyte.gz"
+    httpd.files[f"/mnist/{name}"] = (mnist_root / "mnist" / name).read_bytes()
+    download.fetch_mnist(tmp_path, [name], [f"{base}/mnist/"])
+    assert name in capsys.readouterr().err  # tqdm's bar, named after the file
+    assert listing(tmp_path) == [name]
+
+
+@pytest.fixture
+def silent_proxy(monkeypatch):
+    """A proxy on 127.0.0.1 that accepts connections and never answers."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    monkeypatch.delenv("no_proxy", raising=False)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    proxy = f"http://127.0.0.1:{listener.getsockname()[1]}"
+    for name in ("http_proxy", "HTTP_PROXY"):
+        monkeypatch.setenv(name, proxy)
+    try:
+        yield proxy
+    finally:
+        listener.close()
+
+
+def test_a_silent_proxy_fails_once_not_once_per_mirror(silent_proxy, tmp_path):
+    urls = [f"http://mirror-{i}.invalid/f.gz" for i in range(3)]
+    start = time.monotonic()
+    with pytest.raises(DownloadError, match="did not answer") as info:
+        download.fetch(urls, tmp_path / "f.gz", MD5, timeout=0.5)
+    assert time.monotonic() - start < 1.5  # one timeout, not three
+    assert len(info.value.failures) == 1 and silent_proxy in info.value.failures[0]
+    assert listing(tmp_path) == []

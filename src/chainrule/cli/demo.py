@@ -10,12 +10,16 @@ from pathlib import Path
 from tqdm import tqdm
 
 from chainrule.cli.common import natural_int, positive_int
+from chainrule.errors import InputError
 from chainrule.scalar.demo import train_moons
 from chainrule.scalar.engine import Value
 from chainrule.viz.graph import GraphvizMissing, render
 
 
 def run(args) -> int:
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out {out} is a file; give a folder for the neuron's graph.")
     bar = tqdm(total=args.steps, desc="moons MLP(2, [16, 16, 1])", unit="step", file=sys.stderr)
 
     def show(k, loss, accuracy):
@@ -35,13 +39,13 @@ def run(args) -> int:
         w.label = f"w{i + 1}"
     neuron.b.label = "b"
     x = [Value(0.5, label="x1"), Value(-0.25, label="x2")]
-    out = neuron(x)
-    out.label = "out"
+    neuron_out = neuron(x)
+    neuron_out.label = "out"
     model.zero_grad()
-    out.backward()
+    neuron_out.backward()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", GraphvizMissing)
-        path = render(out, Path(args.out) / "neuron.svg")
+        path = render(neuron_out, out / "neuron.svg")
     print(f"graph of one neuron written to {path}")
     for w in caught:
         print(str(w.message))

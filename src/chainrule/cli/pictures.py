@@ -21,7 +21,7 @@ from chainrule.cli.common import (
 from chainrule.errors import InputError
 from chainrule.experiments import compare_descent, learning_rate_sweep
 from chainrule.runs import HISTORY, read_history
-from chainrule.train import train
+from chainrule.train import check_data, train
 from chainrule.viz.animate import EXAMPLES, backward_frames, example, save_gif, save_html
 from chainrule.viz.plots import plot_grad_norms, plot_history, plot_misclassified, plot_weights
 from chainrule.viz.sweeps import plot_descent, plot_sweep
@@ -33,6 +33,17 @@ def _fresh_data(args):
     data = dataset(args.dataset, [None], args.data_dir, args.dtype)
     n = args.train_samples or len(data.X_train)
     return data, data.X_train[:n], data.y_train[:n]
+
+
+def _fitting(args, data, X, y, hidden):
+    """A factory of fresh models for ``data`` (``--layers`` or the data set's widths around
+    ``hidden``), its first model checked against the data before any training starts."""
+
+    def make():
+        return fresh_model(args, data, hidden)
+
+    check_data(make(), X, y)
+    return make
 
 
 def _history(args):
@@ -49,7 +60,7 @@ def _plot_history(args) -> int:
 def _plot_sweep(args) -> int:
     data, X, y = _fresh_data(args)
     sweep = learning_rate_sweep(
-        lambda: fresh_model(args, data, [30]), X, y, args.rates, args.epochs,
+        _fitting(args, data, X, y, [30]), X, y, args.rates, args.epochs,
         args.batch_size or None,
     )  # fmt: skip
     path = plot_sweep(sweep, args.out)
@@ -70,7 +81,7 @@ def _plot_gradnorms(args) -> int:
         out = args.out or Path(args.run_dir) / "gradnorms.png"
     else:
         data, X, y = _fresh_data(args)
-        net = fresh_model(args, data, [30, 30, 30])
+        net = _fitting(args, data, X, y, [30, 30, 30])()
         history = train(net, X, y, args.epochs, args.batch_size or None, args.lr, seed=args.seed)
         out = args.out or "plots/gradnorms.png"
     path = plot_grad_norms(history, out)
@@ -110,7 +121,7 @@ def _plot_misclassified(args) -> int:
 def _plot_descent(args) -> int:
     data, X, y = _fresh_data(args)
     runs = compare_descent(
-        lambda: fresh_model(args, data, [30]), X, y, (None, args.batch_size, 1), args.epochs,
+        _fitting(args, data, X, y, [30]), X, y, (None, args.batch_size, 1), args.epochs,
         args.lr, args.seed,
     )  # fmt: skip
     path = plot_descent(runs, args.out)

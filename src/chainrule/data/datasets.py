@@ -41,12 +41,23 @@ def data_root(data_dir: str | os.PathLike | None = None) -> Path:
     ``~/.cache/chainrule``. MNIST lives in the ``mnist`` subfolder of the result.
     """
     if data_dir is not None and str(data_dir):
-        return Path(data_dir).expanduser()
+        return _folder(Path(data_dir).expanduser(), "--data-dir")
     if os.environ.get("CHAINRULE_DATA"):
-        return Path(os.environ["CHAINRULE_DATA"]).expanduser()
+        return _folder(Path(os.environ["CHAINRULE_DATA"]).expanduser(), "CHAINRULE_DATA")
     cache = os.environ.get("XDG_CACHE_HOME", "")
     base = Path(cache) if os.path.isabs(cache) else Path.home() / ".cache"
     return base / "chainrule"
+
+
+def _folder(path: Path, given_by: str) -> Path:
+    """``path`` if it is a folder or does not exist yet; one sentence if it is a file (or a
+    device such as /dev/null)."""
+    if path.exists() and not path.is_dir():
+        raise DataError(
+            f"the data folder {path} (from {given_by}) is not a folder; give a folder, or a "
+            "new path for chainrule to create."
+        )
+    return path
 
 
 @dataclass(frozen=True, eq=False)
