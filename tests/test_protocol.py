@@ -11,6 +11,7 @@ from conftest import numeric_gradient
 from chainrule.errors import InputError, InputTypeError
 from chainrule.models import ENGINES, build, check_model, twin
 from chainrule.protocol import Model, parameter_names
+from chainrule.train import train
 
 SIZES = [3, 4, 2]
 RNG = np.random.default_rng(7)
@@ -111,3 +112,36 @@ def test_the_registry_refuses_what_it_does_not_know():
         build("value", [2, 3000, 3000, 1])
     with pytest.raises(InputTypeError, match="expected a chainrule model"):
         check_model(object())
+
+
+@pytest.mark.parametrize("engine", list(ENGINES))
+@pytest.mark.parametrize(
+    "labels, words",
+    [
+        (np.array([0, 2]), "labels run from 0 to 2 but the network's 2 output"),
+        (np.array([-1, 0]), "labels run from -1 to 0"),
+        (np.array([0.5, 1.0]), "labels must be whole class numbers"),
+    ],
+)
+def test_labels_that_do_not_fit_the_outputs_get_one_sentence(engine, labels, words):
+    model = make(engine)
+    with pytest.raises(InputError, match=words):
+        model.targets(labels)
+    with pytest.raises(InputError, match=words):
+        model.evaluate(X[:2], labels)
+
+
+@pytest.mark.parametrize(
+    "kwargs, words",
+    [
+        ({"epochs": 2.5}, "epochs must be a whole number"),
+        ({"epochs": -1}, "epochs must be a whole number"),
+        ({"batch_size": "10"}, "the batch size must be a whole number"),
+        ({"test": (X,)}, r"test must be a pair \(X_test, y_test\)"),
+    ],
+)
+def test_train_refuses_bad_settings_in_one_sentence(kwargs, words):
+    with pytest.raises(InputError, match=words):
+        train(make("network"), X, LABELS, **kwargs)
+    with pytest.raises(InputTypeError, match="train needs a chainrule model"):
+        train(object(), X, LABELS)

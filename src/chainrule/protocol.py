@@ -28,6 +28,8 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from chainrule.errors import InputError
+
 __all__ = ["Model", "ModelBase", "labels_of", "parameter_names"]
 
 
@@ -112,6 +114,17 @@ class ModelBase:
         n_out = self.sizes[-1]
         if y.ndim == 2:
             return y.astype(self.dtype, copy=False)
+        classes = max(n_out, 2)
+        if y.ndim != 1 or not np.issubdtype(y.dtype, np.integer):
+            raise InputError(
+                f"labels must be whole class numbers of shape (m,), got {y.dtype} {y.shape}; "
+                f"or give targets of shape (m, {n_out})."
+            )
+        if y.size and (y.min() < 0 or y.max() >= classes):
+            raise InputError(
+                f"labels run from {y.min()} to {y.max()} but the network's {n_out} output(s) "
+                f"allow 0 to {classes - 1}."
+            )
         if n_out == 1:
             return y.astype(self.dtype)[:, None]
         Y = np.zeros((len(y), n_out), dtype=self.dtype)

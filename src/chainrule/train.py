@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from chainrule.errors import ChainruleError, InputError
+from chainrule.errors import ChainruleError, InputError, InputTypeError
 
 NORM_SAMPLES = 1000  # gradient norms per layer are measured on this many training samples
 MAX_WEIGHT = 1e12  # a weight this large means training diverged (see finite)
@@ -167,6 +167,14 @@ def train(
     ``TrainingInterrupted``. Raises ``TrainingDiverged`` as soon as the weights or the cost stop
     being finite (checked every few mini-batches and after each epoch).
     """
+    if not (hasattr(model, "step") and hasattr(model, "sizes") and hasattr(model, "targets")):
+        raise InputTypeError(f"train needs a chainrule model (a Network, ...), got {model!r}.")
+    if type(epochs) is not int or epochs < 0:
+        raise InputError(f"epochs must be a whole number, 0 or more, got {epochs!r}.")
+    if batch_size is not None and not isinstance(batch_size, numbers.Integral):
+        raise InputError(f"the batch size must be a whole number (or None), got {batch_size!r}.")
+    if test is not None and not (isinstance(test, (tuple, list)) and len(test) == 2):
+        raise InputError("test must be a pair (X_test, y_test).")
     check_data(model, X, y)
     X = np.ascontiguousarray(X, dtype=model.dtype)
     y = np.asarray(y)

@@ -34,7 +34,7 @@ from chainrule.files import RunLock, remove_stale_temporaries
 from chainrule.functions import ACTIVATIONS, COSTS
 from chainrule.models.registry import ENGINES, INITS
 from chainrule.network import BACKPROP
-from chainrule.runs import Checkpoint, build_model, finish, load_checkpoint
+from chainrule.runs import SETTINGS, Checkpoint, build_model, finish, load_checkpoint
 from chainrule.stopping import stop_signals
 from chainrule.train import TrainingDiverged, TrainingInterrupted, train
 
@@ -65,12 +65,12 @@ def run(args) -> int:
     try:
         if args.resume is not None:  # everything comes from the checkpoint
             out = _folder(args.resume, "--resume")
-            settings, net, position, history = load_checkpoint(out)
+            settings, net, position, history = load_checkpoint(out, required=tuple(SETTINGS))
             resume = (position, history)
             every = args.checkpoint_every or settings.get("checkpoint_every")
         else:
             settings = _settings(args)
-            out = _folder(args.out or f"runs/{args.dataset}", "--out")
+            out = _folder(args.out if args.out is not None else f"runs/{args.dataset}", "--out")
             net, resume, every = build_model(settings), None, args.checkpoint_every
         settings["checkpoint_every"] = every
         with RunLock(out):
