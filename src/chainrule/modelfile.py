@@ -86,6 +86,7 @@ class Reader:
         self.names = [n for n in self._members if n != HEADER]
 
     def fail(self, problem: str):
+        """Raise one ModelFileError sentence naming the file and ``problem`` (the file closed)."""
         if getattr(self, "_zip", None) is not None:
             self._zip.close()
         raise ModelFileError(f"{self.path} {problem}; it is not a usable {self.what}.")
@@ -131,6 +132,7 @@ class Reader:
         return array.reshape(stored_shape, order="F" if fortran else "C").copy()
 
     def close(self) -> None:
+        """Close the archive."""
         self._zip.close()
 
     def __enter__(self):

@@ -64,6 +64,7 @@ class Checkpoint:
         self.saved: Position | None = None
 
     def save(self, position: Position, history: History) -> None:
+        """Write the model, optimizer state, settings, position and history, atomically."""
         arrays = {f"model.{k}": v for k, v in self.model.parameters().items()}
         scalars = {}
         for key, value in self.model.optimizer_state().items():

@@ -26,11 +26,13 @@ class Stopped:
         return self.name is not None
 
     def handle(self, number, frame) -> None:
+        """The signal handler: remember which signal asked to stop."""
         self.name = SIGNALS.get(signal.Signals(number).name, signal.Signals(number).name)
 
 
 @contextmanager
 def stop_signals():
+    """SIGINT, SIGTERM and SIGHUP set the yielded ``Stopped`` flag while inside."""
     stopped = Stopped()
     previous = {}
     for name in SIGNALS:

@@ -17,6 +17,7 @@ from chainrule.viz.graph import GraphvizMissing, render
 
 
 def run(args) -> int:
+    """Train micrograd's moons MLP and draw one neuron's graph; exit 0."""
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise InputError(f"--out {out} is a file; give a folder for the neuron's graph.")
@@ -53,6 +54,7 @@ def run(args) -> int:
 
 
 def add_parser(commands, common) -> None:
+    """Register ``chainrule demo [--steps N] [--seed S] [--out DIR]``."""
     demo = commands.add_parser(
         "demo", parents=[common], help="train the micrograd demo MLP on moons (scalar engine)"
     )

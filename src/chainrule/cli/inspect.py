@@ -90,6 +90,7 @@ def _add_check(commands, common) -> None:
 
 # ---------------------------------------------------------------------------------- explain
 def explain_command(args) -> int:
+    """Write out the chain rule for ``PARAM`` on one sample; exit 0."""
     net, x, y = _explained_sample(args)
     result = explain(net, x, y, args.param)
     fmt = args.format or {".md": "markdown", ".html": "html"}.get(
