@@ -17,6 +17,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import tokenize
 import zipfile
 import zlib
 from pathlib import Path
@@ -32,6 +33,12 @@ FORMAT_VERSION = 1
 MAX_HEADER_BYTES = 1 << 20
 HEADER = "__header__"
 FLOATS = ("float32", "float64")
+# What reading a damaged member can raise: zip and zlib errors, and numpy's .npy header parser
+# (a Python literal) can raise SyntaxError or tokenize's TokenError on garbage.
+READ_ERRORS = (
+    OSError, ValueError, EOFError, zipfile.BadZipFile, RuntimeError, zlib.error,
+    SyntaxError, TypeError, KeyError, tokenize.TokenError,
+)  # fmt: skip
 
 
 class ModelFileError(InputError):
@@ -124,7 +131,7 @@ class Reader:
                 data = f.read(nbytes)
         except ModelFileError:
             raise
-        except (OSError, ValueError, EOFError, zipfile.BadZipFile, RuntimeError, zlib.error) as e:
+        except READ_ERRORS as e:
             self.fail(f"cannot be read at {name} ({e or type(e).__name__})")
         if len(data) != nbytes:
             self.fail(f"is truncated at {name}")
