@@ -11,7 +11,7 @@ from conftest import numeric_gradient
 from chainrule.errors import InputError, InputTypeError
 from chainrule.models import ENGINES, build, check_model, twin
 from chainrule.protocol import Model, parameter_names
-from chainrule.train import train
+from chainrule.train import TrainingDiverged, train
 
 SIZES = [3, 4, 2]
 RNG = np.random.default_rng(7)
@@ -145,3 +145,12 @@ def test_train_refuses_bad_settings_in_one_sentence(kwargs, words):
         train(make("network"), X, LABELS, **kwargs)
     with pytest.raises(InputTypeError, match="train needs a chainrule model"):
         train(object(), X, LABELS)
+
+
+@pytest.mark.parametrize("engine", list(ENGINES))
+def test_a_diverging_rate_stops_every_engine_the_same_way(engine):
+    """Issue 11, point 7: with lr 1e30 the weights run off (to NaN on one engine, to 1e29 on the
+    engines whose cost saturates); every engine stops with the divergence message."""
+    model = make(engine)
+    with pytest.raises(TrainingDiverged, match="try a smaller learning rate"):
+        train(model, X, LABELS, epochs=3, batch_size=5, lr=1e30)
