@@ -174,7 +174,10 @@ def pages_with_python() -> list[Path]:
 
 @pytest.mark.parametrize("page", pages_with_python(), ids=lambda p: str(p.relative_to(DOCS)))
 def test_python_blocks_run(page, tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)  # files the examples write land here; CHAINRULE_DATA is kept
+    data = os.environ.get("CHAINRULE_DATA")
+    if data:  # kept, made absolute first (the README's is relative to the checkout)
+        monkeypatch.setenv("CHAINRULE_DATA", str(Path(data).resolve()))
+    monkeypatch.chdir(tmp_path)  # files the examples write land here
     namespace = {"__name__": "__docs__"}
     for number, block in enumerate(PYTHON_BLOCK.findall(page.read_text()), 1):
         # A warning an example causes (no Graphviz, say) is shown to a reader, not an error.
