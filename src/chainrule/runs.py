@@ -20,7 +20,7 @@ import numpy as np
 from chainrule.errors import InputError
 from chainrule.files import atomic_write
 from chainrule.modelfile import Reader, write
-from chainrule.models.registry import build
+from chainrule.models.registry import build, options_from_settings
 from chainrule.models.store import read_parameters, save
 from chainrule.protocol import Model
 from chainrule.train import History, Position
@@ -36,15 +36,7 @@ def build_model(settings: dict) -> Model:
     """The model a run's settings describe (engine, layers, activation, cost, init, dtype, seed,
     and the engine's own options: optimizer for tensor, the backprop form for network)."""
     engine = settings["engine"]
-    options = {}
-    if engine == "tensor":
-        adam = settings.get("optimizer") == "adam"
-        options = {
-            "optimizer": settings.get("optimizer", "sgd"),
-            "lr": settings["lr"] if adam else None,
-        }
-    elif engine == "network":
-        options = {"form": settings.get("backprop", "matrix")}
+    options = options_from_settings(engine, settings)
     return build(
         engine,
         settings["layers"],

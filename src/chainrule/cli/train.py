@@ -32,7 +32,7 @@ from chainrule.distributed import launched, world
 from chainrule.errors import ChainruleError, InputError
 from chainrule.files import RunLock, remove_stale_temporaries
 from chainrule.functions import ACTIVATIONS, COSTS
-from chainrule.models.registry import ENGINES, INITS
+from chainrule.models.registry import ENGINES, INITS, engines_taking
 from chainrule.network import BACKPROP
 from chainrule.runs import SETTINGS, Checkpoint, build_model, finish, load_checkpoint
 from chainrule.stopping import stop_signals
@@ -231,10 +231,12 @@ def _settings(args) -> dict:
     settings.update({k: v for k, v in vars(args).items() if k in settings and v is not None})
     if settings["batch_size"] == 0:
         settings["batch_size"] = None  # full-batch descent
-    if args.optimizer != "sgd" and args.engine != "tensor":
-        raise InputError("--optimizer adam needs --engine tensor (the others are plain SGD).")
-    if args.backprop != "matrix" and args.engine != "network":
-        raise InputError("--backprop per-sample needs --engine network (the book's loop).")
+    if args.optimizer != "sgd" and args.engine not in engines_taking("optimizer"):
+        engines = " or ".join(engines_taking("optimizer"))
+        raise InputError(f"--optimizer adam needs --engine {engines} (the others are plain SGD).")
+    if args.backprop != "matrix" and args.engine not in engines_taking("form"):
+        engines = " or ".join(engines_taking("form"))
+        raise InputError(f"--backprop per-sample needs --engine {engines} (the book's loop).")
     settings.update(
         dataset=args.dataset,
         engine=args.engine,

@@ -97,6 +97,24 @@ def build(
     return kind(list(sizes), activation, cost, init, np.dtype(dtype), seed=seed, **options)
 
 
+def options_from_settings(engine: str, settings: dict) -> dict:
+    """The engine's own options from a run's settings: the optimizer (and Adam's fixed rate) for
+    an engine that takes one, the backprop form (``settings["backprop"]``) for one that takes it."""
+    takes = ENGINE_OPTIONS.get(engine, ())
+    options = {}
+    if "optimizer" in takes:
+        optimizer = settings.get("optimizer", "sgd")
+        options.update(optimizer=optimizer, lr=settings["lr"] if optimizer == "adam" else None)
+    if "form" in takes:
+        options["form"] = settings.get("backprop", "matrix")
+    return options
+
+
+def engines_taking(option: str) -> list[str]:
+    """The engines that take ``option`` (e.g. ``"optimizer"``: the tensor engine)."""
+    return [engine for engine, takes in ENGINE_OPTIONS.items() if option in takes]
+
+
 def engine_class(engine: str) -> type:
     """The class registered as ``engine``; one sentence listing the choices otherwise."""
     kind = ENGINES.get(engine) if isinstance(engine, str) else None
