@@ -34,7 +34,7 @@ import json, sys
 import numpy as np
 from chainrule.data import load
 from chainrule.network import Network
-from chainrule.tensor.trainable import TensorNetwork
+from chainrule.models import TensorNetwork
 from chainrule.train import train
 cls = {"network": Network, "tensor": TensorNetwork}[sys.argv[1]]
 data = load("mnist")
@@ -51,14 +51,14 @@ STEPS = """
 import sys
 import numpy as np
 from chainrule.network import Network
-from chainrule.tensor.trainable import TensorNetwork
+from chainrule.models import TensorNetwork
 rng = np.random.default_rng(0)
 X = rng.random((10, 784), dtype=np.float32)
 Y = np.eye(10, dtype=np.float32)[rng.integers(0, 10, 10)]
 kind = {"network": Network, "tensor": TensorNetwork}[sys.argv[1]]
 net = kind([784, 30, 10], dtype=np.float32, seed=1)
 for _ in range(int(sys.argv[2])):
-    net.update(X, Y, 1e-9)
+    net.step(X, Y, 1e-9)
 """
 
 

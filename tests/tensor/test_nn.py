@@ -17,6 +17,7 @@ from conftest import numeric_gradient
 from chainrule import nn, optim
 from chainrule.errors import InputError
 from chainrule.tensor import Tensor, no_grad
+from chainrule.tensor.functional import output_gradient
 
 
 def _one_line(excinfo) -> str:
@@ -498,6 +499,46 @@ def test_cost_matches_the_book_formula(name, book):
         lambda z: 2.5 * book(ag_expit(z), Y),
         Z,
     )
+
+
+@pytest.mark.parametrize(
+    "name, book", [("quadratic", _book_quadratic), ("cross_entropy", _book_cross_entropy)]
+)
+def test_output_gradient_is_the_costs_gradient_without_its_value(name, book):
+    """The seed a training step starts backward from: dC/da of the table cost, as autograd and
+    central differences give it; backward from it fills .grad as the cost node's backward."""
+    rng = np.random.default_rng(8)
+    A = 1 / (1 + np.exp(-rng.standard_normal((6, 3))))
+    Y = (rng.uniform(size=(6, 3)) > 0.5).astype(np.float64)
+    seed = output_gradient(Tensor(A), Y, name)
+    np.testing.assert_allclose(seed, ag_grad(lambda a: book(a, Y))(A), rtol=1e-12)
+    np.testing.assert_allclose(seed, numeric_gradient(lambda a: book(a, Y), A), rtol=1e-5)
+    W = rng.standard_normal((3, 4))
+    x = rng.standard_normal((6, 4))
+    grads = []
+    for start in ("seed", "loss"):
+        w = Tensor(W.copy(), requires_grad=True)
+        out = nn.functional.linear(Tensor(x), w, activation="sigmoid")
+        if start == "seed":
+            out.backward(output_gradient(out, Y, name))
+        else:
+            nn.cost(out, Y, name).backward()
+        grads.append(w.grad.data)
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-13)
+
+
+@pytest.mark.parametrize("target", ["labels", "one_hot"])
+def test_output_gradient_of_the_log_likelihood_is_softmax_minus_target(target):
+    Z = _logits(seed=3)
+    Y = LABELS if target == "labels" else np.eye(4)[LABELS]
+
+    def mean_nll(z):
+        return -anp.mean(ag_log_softmax(z)[np.arange(5), LABELS])
+
+    seed = output_gradient(Tensor(Z), Y, "log_likelihood")
+    np.testing.assert_allclose(seed, ag_grad(mean_nll)(Z), rtol=1e-12, atol=1e-15)
+    with pytest.raises(InputError):
+        output_gradient(Tensor(Z), np.array([0, 9, 1, 3, 2]), "log_likelihood")
 
 
 def test_cost_refuses_targets_of_another_shape():

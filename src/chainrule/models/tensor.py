@@ -17,7 +17,8 @@ from chainrule import functions
 from chainrule.errors import InputError
 from chainrule.protocol import ModelBase, parameter_names
 from chainrule.tensor import Tensor, no_grad
-from chainrule.tensor.functional import cost, cross_entropy
+from chainrule.tensor.backend import axpy
+from chainrule.tensor.functional import cost, cross_entropy, output_gradient
 from chainrule.tensor.modules import MLP
 from chainrule.tensor.optim import SGD, Adam
 
@@ -87,16 +88,20 @@ class TensorNetwork(ModelBase):
 
     def step(self, X, Y, lr, l2=0.0, n=None):
         """One optimizer step on the mini-batch: zero the gradients, backward, add the L2 term
-        ``(l2 / n) W`` to each weight's gradient, step."""
+        ``(l2 / n) W`` to each weight's gradient, step. The backward pass starts at the output
+        with ``dC/da`` (:func:`~chainrule.tensor.functional.output_gradient`, BP1's first
+        factor), as ``Network`` does: a step has no use for the cost's value, so it is not
+        computed (``loss(X, Y).backward()`` gives the same gradients)."""
         opt = self.optimizer
         group = opt.param_groups[0]
         if self.fixed_lr is None and group["lr"] != lr:
             group["lr"] = lr
         opt.zero_grad()
-        self.loss(X, Y).backward()
+        out = self.model.forward(Tensor(X))
+        out.backward(output_gradient(out, Y, self.cost))
         if l2:
             for W in self.weights:
-                W.grad = W.grad + (l2 / (n or len(X))) * W.data
+                axpy(l2 / (n or len(X)), W.data, W.grad.data)  # dC/dW + (l2 / n) W, in place
         opt.step()
 
     def outputs(self, X):

@@ -22,6 +22,7 @@ from contextlib import contextmanager
 
 from chainrule.errors import InputError, InputTypeError
 from chainrule.tensor.backend import FLOAT_DTYPES, xp
+from chainrule.tensor.graph import topological_order
 
 __all__ = ["Tensor", "is_grad_enabled", "mark_changed", "no_grad", "set_grad_enabled"]
 
@@ -54,7 +55,9 @@ def is_grad_enabled() -> bool:
 
 
 def _array(data, dtype=None):
-    if type(data) is xp.ndarray and dtype is None and data.dtype.kind in "fiub":
+    if type(data) is xp.ndarray and (
+        data.dtype == dtype if dtype is not None else data.dtype.kind in "fiub"
+    ):
         return data  # the common case, a batch of data: nothing to convert or check
     if isinstance(data, Tensor):
         data = data.data
@@ -225,7 +228,7 @@ class Tensor:
                     f"has shape {self.shape}; reduce it first (e.g. .sum()) or pass gradient= "
                     f"an array of shape {self.shape}."
                 )
-            gradient = xp.array(1, dtype=self.data.dtype).reshape(self.data.shape)  # the seed
+            gradient = _seed(self.data.shape, self.data.dtype)  # dL/dL = 1
         else:
             gradient = _array(gradient, self.dtype)
             if gradient.shape != self.shape:
@@ -253,25 +256,33 @@ class Tensor:
                 _accumulate(node, g, owned)
             if changes != node._stamp:
                 _check_unchanged(node)
-            for tensor, input_grad in zip(node._inputs, node._backward(g, node)):
-                if input_grad is None or not tensor.requires_grad:
-                    continue
-                if tensor._backward is None:  # a leaf: its gradient is final, add it in now
-                    if (
-                        tensor._grad is None
-                        and input_grad.base is None
-                        and (id(input_grad) not in owned)
-                    ):
-                        owned.add(id(input_grad))  # the usual case, inlined: a fresh array
-                        tensor._grad = input_grad
-                    else:
-                        _accumulate(tensor, input_grad, owned)
-                    continue
-                previous = grads.get(tensor)
-                grads[tensor] = input_grad if previous is None else previous + input_grad
+            for tensor, ig in zip(node._inputs, node._backward(g, node)):
+                if ig is None or not tensor.requires_grad:
+                    pass
+                elif tensor._backward is not None:  # an operation: add up what reaches it
+                    previous = grads.get(tensor)
+                    grads[tensor] = ig if previous is None else previous + ig
+                elif tensor._grad is None and ig.base is None and id(ig) not in owned:
+                    owned.add(id(ig))  # a leaf, the usual case: a fresh array it can keep
+                    tensor._grad = ig
+                else:  # a leaf that has a gradient already, or an array it may not keep
+                    _accumulate(tensor, ig, owned)
         if not retain_graph:
             for node in order:
                 node._backward = _freed
+
+
+_SEEDS: dict = {}
+
+
+def _seed(shape, dtype):
+    """A read-only one of this shape and dtype, made once: the seed of every loss's backward
+    (rules read ``g``, never write it; a leaf that keeps it copies it first)."""
+    seed = _SEEDS.get((shape, dtype))
+    if seed is None:
+        seed = _SEEDS[shape, dtype] = xp.ones(shape, dtype=dtype)
+        seed.flags.writeable = False
+    return seed
 
 
 def _freed(g, out):
@@ -318,9 +329,9 @@ def _accumulate(node: Tensor, g, owned: set) -> None:
 
 def mark_changed(*tensors: Tensor) -> None:
     """Record that these tensors' data changed in place (optimizers call this after a step)."""
-    _CHANGES[0] += 1
+    version = _CHANGES[0] = _CHANGES[0] + 1
     for t in tensors:
-        t._version = _CHANGES[0]
+        t._version = version
 
 
 def _check_unchanged(node: Tensor) -> None:
@@ -365,27 +376,6 @@ def unbroadcast(g, shape):
     g = g.sum(axis=tuple(range(g.ndim - len(shape))))  # the leading axes numpy added
     ones = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
     return g.sum(axis=ones, keepdims=True) if ones else g
-
-
-def topological_order(root: Tensor) -> list[Tensor]:
-    """Every operation ``root`` depends on through tensors that require grad, each after its
-    inputs (leaves are left out: backward adds their gradients as it meets them). Iterative
-    depth-first search: a node goes back on top of the stack once its inputs are placed."""
-    order, placed, entered = [], set(), set()
-    stack = [root]
-    while stack:
-        node = stack[-1]
-        if node in entered:
-            stack.pop()
-            if node not in placed:
-                placed.add(node)
-                order.append(node)
-            continue
-        entered.add(node)
-        for t in node._inputs:
-            if t._backward is not None and t not in entered:
-                stack.append(t)
-    return order
 
 
 def method(name: str | None = None):

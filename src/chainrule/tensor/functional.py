@@ -15,7 +15,7 @@ from chainrule.tensor.core import as_tensor as _as_tensor
 from chainrule.tensor.core import make as _make
 from chainrule.tensor.ops_elementwise import times_derivative
 
-__all__ = ["cost", "cross_entropy", "linear", "mse", "nll"]
+__all__ = ["cost", "cross_entropy", "linear", "mse", "nll", "output_gradient"]
 _REDUCTIONS = ("mean", "sum", "none")
 
 
@@ -117,13 +117,18 @@ def cross_entropy(logits: Tensor, target, reduction: str = "mean") -> Tensor:
 
 def _cross_entropy_back(g, out):
     log_p, labels, rows, scale = out._saved
-    m = len(log_p)
+    grad = _softmax_minus_target(log_p, labels, rows)
+    return (grad * (g[:, None] if scale is None else g * scale),)
+
+
+def _softmax_minus_target(log_p, labels, rows):
+    """``d(-log softmax(z)[y]) / dz`` per sample, ``(m, k)``, from ``log_p = log softmax(z)``."""
     grad = xp.exp(log_p)  # softmax(z)
     if labels is not None:
-        grad[xp.arange(m), labels] -= 1  # softmax - one_hot(y)
-    else:  # d/dz of -sum_j r_j log softmax_j(z) = softmax(z) sum_j r_j - r
-        grad = grad * rows.sum(axis=1, keepdims=True) - rows
-    return (grad * (g[:, None] if scale is None else g * scale),)
+        grad[xp.arange(len(log_p)), labels] -= 1  # softmax - one_hot(y)
+        return grad
+    # d/dz of -sum_j r_j log softmax_j(z) = softmax(z) sum_j r_j - r
+    return grad * rows.sum(axis=1, keepdims=True) - rows
 
 
 def _reduction(reduction: str, m: int):
@@ -165,11 +170,7 @@ def cost(output: Tensor, target, name: str = "quadratic") -> Tensor:
     ``dC/da`` (divided by m). ``name``: quadratic or cross_entropy (sigmoid outputs)."""
     entry = name if isinstance(name, functions.Cost) else functions.cost(name)
     a = output.data
-    y = target.data if isinstance(target, Tensor) else xp.asarray(target, dtype=a.dtype)
-    if y.shape != a.shape:
-        raise InputError(
-            f"the {entry.name} cost needs targets of the output's shape {a.shape}, got {y.shape}."
-        )
+    y = _targets(entry, a, target)
     value = xp.asarray(entry.total(a, y) * (1.0 / len(a)), dtype=a.dtype)
     return _make(value, (output,), _cost_back, (entry, y))
 
@@ -177,6 +178,40 @@ def cost(output: Tensor, target, name: str = "quadratic") -> Tensor:
 def _cost_back(g, out):
     entry, y = out._saved
     a = out._inputs[0].data
+    return (_cost_gradient(entry, a, y, float(g) / len(a)),)  # g: the loss's one-element gradient
+
+
+def _targets(entry, a, target):
+    y = target.data if isinstance(target, Tensor) else xp.asarray(target, dtype=a.dtype)
+    if y.shape != a.shape:
+        raise InputError(
+            f"the {entry.name} cost needs targets of the output's shape {a.shape}, got {y.shape}."
+        )
+    return y
+
+
+def _cost_gradient(entry, a, y, scale):
+    """``scale * dC/da`` from the table, ``(m, n)``: a fresh array."""
     grad = entry.derivative(a, y)
-    grad *= float(g) / len(a)  # g is the loss's one-element gradient
-    return (grad,)
+    grad *= scale
+    return grad
+
+
+def output_gradient(output: Tensor, target, name="quadratic"):
+    """``dC/d(output)``, ``(m, n_out)``: the gradient of the batch's mean cost with respect to
+    the output, without the cost's value. For a table cost (quadratic, cross_entropy) the
+    table's ``dC/da / m``, as ``cost(output, target, name)`` backpropagates it; for
+    ``log_likelihood`` the output is the logits ``z`` and this is ``(softmax(z) - y) / m``, as
+    ``cross_entropy(output, target)`` backpropagates it. ``output.backward(output_gradient(...))``
+    fills the parameters' ``.grad`` as ``cost(...).backward()`` would: the start of backprop
+    (BP1's ``dC/da``), where a training step has no use for the cost's value."""
+    entry = name if isinstance(name, functions.Cost) else functions.cost(name)
+    a = output.data
+    m = len(a)
+    if entry is functions.log_likelihood:
+        m, k = _rows(output, "the log-likelihood's logits")
+        labels, rows = _labels(target, k, m)
+        grad = _softmax_minus_target(functions.log_softmax(a, axis=1), labels, rows)
+        grad *= 1.0 / max(1, m)
+        return grad
+    return _cost_gradient(entry, a, _targets(entry, a, target), 1.0 / max(1, m))

@@ -144,10 +144,12 @@ class Module:
 
 def zero_grads(params, set_to_none: bool = True) -> None:
     """``p.grad = None`` for each parameter, or fill it with zeros (PyTorch's two ways)."""
-    for p in params:
-        if set_to_none or p._grad is None:
+    if set_to_none:
+        for p in params:
             p._grad = None
-        else:
+        return
+    for p in params:
+        if p._grad is not None:
             p._grad.fill(0)
 
 

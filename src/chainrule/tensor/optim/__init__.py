@@ -13,7 +13,7 @@ import math
 import numpy as np
 
 from chainrule.errors import InputError
-from chainrule.tensor.backend import xp
+from chainrule.tensor.backend import axpy, xp
 from chainrule.tensor.core import mark_changed
 from chainrule.tensor.modules import zero_grads
 
@@ -135,12 +135,11 @@ class SGD(Optimizer):
         group = self.param_groups[0]
         if group["momentum"] or group["weight_decay"]:
             return super().step()
-        lr = group["lr"]  # plain SGD, the hot path of the book's training
-        params = group["params"]
-        for p in params:
+        rate = -group["lr"]  # plain SGD, the hot path of the book's training
+        for p in group["params"]:
             if p._grad is not None:
-                p.data -= lr * p._grad
-        mark_changed(*params)
+                axpy(rate, p._grad, p.data)  # p <- p - lr g, one pass
+        mark_changed(*group["params"])
 
     def _update(self, p, grad, state, group):
         if group["weight_decay"]:
@@ -154,7 +153,7 @@ class SGD(Optimizer):
                 b *= momentum
                 b += (1 - group["dampening"]) * grad
             grad = grad + momentum * b if group["nesterov"] else b
-        p.data -= group["lr"] * grad
+        axpy(-group["lr"], grad, p.data)
 
 
 class Adam(Optimizer):

@@ -1,0 +1,113 @@
+"""The walk backward() takes (tensor/graph.py), the seed it starts from, and the optimizers'
+one-pass update (backend.axpy)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from chainrule.tensor import Tensor
+from chainrule.tensor.backend import axpy
+from chainrule.tensor.graph import topological_order
+
+
+def _interior(root):
+    """Every operation reachable from root, found without any ordering."""
+    seen, stack = set(), [root]
+    while stack:
+        node = stack.pop()
+        if node._backward is not None and node not in seen:
+            seen.add(node)
+            stack.extend(node._inputs)
+    return seen
+
+
+def _assert_topological(root):
+    order = topological_order(root)
+    assert len(order) == len(set(order)) == len(_interior(root))
+    assert set(order) == _interior(root)
+    position = {node: i for i, node in enumerate(order)}
+    for node in order:  # each operation comes after every operation among its inputs
+        for t in node._inputs:
+            if t._backward is not None:
+                assert position[t] < position[node]
+    assert order[-1] is root
+
+
+def test_a_chain_is_ordered_inputs_first():
+    x = Tensor(np.ones(3), requires_grad=True)
+    a = x.tanh()
+    b = (a * 2.0).exp()
+    c = b.sum()
+    assert topological_order(c) == [a, b._inputs[0], b, c]
+    _assert_topological(c)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 50), st.integers(0, 50), st.sampled_from("+*t")), max_size=12)
+)
+def test_any_graph_is_ordered_inputs_first(steps):
+    """Random graphs of +, * and tanh over two leaves (diamonds, reuse, x * x): every order
+    backward() walks puts each operation after its inputs and visits each once."""
+    nodes = [Tensor(np.ones(2), requires_grad=True), Tensor(np.full(2, 0.5), requires_grad=True)]
+    for i, j, op in steps:
+        a, b = nodes[i % len(nodes)], nodes[j % len(nodes)]
+        nodes.append(a + b if op == "+" else a * b if op == "*" else a.tanh())
+    root = sum(nodes[2:], nodes[0] * 1.0).sum()
+    _assert_topological(root)
+
+
+def test_a_diamond_gets_one_gradient_through_both_paths():
+    x = Tensor(np.array([0.3, -1.2]), requires_grad=True)
+    h = x.tanh()
+    (h * h + h).sum().backward()
+    t = np.tanh(x.data)
+    np.testing.assert_allclose(x.grad, (2 * t + 1) * (1 - t * t), rtol=1e-14)
+
+
+def test_the_seed_is_never_handed_to_a_tensor_to_keep():
+    """A loss's backward starts from a shared read-only one; a leaf root or a retained root
+    gets its own writable copy, and the next backward still starts from 1."""
+    leaf = Tensor(np.array(2.0), requires_grad=True)
+    leaf.backward()
+    leaf.grad.data += 5  # its own array
+    x = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    loss = (x * 3.0).sum()
+    loss.retain_grad()
+    loss.backward()
+    loss.grad.data *= 7
+    y = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    (y * 3.0).sum().backward()
+    assert leaf.grad.item() == 6.0 and loss.grad.item() == 7.0
+    np.testing.assert_array_equal(y.grad, [3.0, 3.0])
+
+
+@pytest.mark.parametrize(
+    "make_y",
+    [
+        lambda r: r.standard_normal((30, 784)).astype(np.float32),
+        lambda r: r.standard_normal((7, 5)),
+        lambda r: np.asfortranarray(r.standard_normal((7, 5))),
+        lambda r: r.standard_normal((8, 10))[::2, 1:6],
+        lambda r: r.integers(-5, 5, (7, 5)),
+        lambda r: r.standard_normal(()),
+    ],
+    ids=["float32", "float64", "fortran", "strided_view", "int", "scalar"],
+)
+def test_axpy_is_y_plus_a_x_in_place_for_every_layout(make_y):
+    rng = np.random.default_rng(0)
+    y = make_y(rng)
+    x = (rng.standard_normal(y.shape) * 3).astype(y.dtype)
+    if y.dtype.kind == "i":
+        x, a = rng.integers(-5, 5, y.shape), 2
+    else:
+        a = -0.37
+    expected = y + a * x
+    base = y.base
+    axpy(a, x, y)
+    assert y.base is base  # the same array, changed in place
+    tolerance = 0 if y.dtype.kind == "i" else 4 * np.finfo(y.dtype).eps
+    np.testing.assert_allclose(y, expected, rtol=tolerance, atol=tolerance)
