@@ -53,11 +53,11 @@ def main():
         g1 = (g2 @ W2) * (a1 * (1 - a1))
         return g2.T @ a1, np.dot(ones, g2), g1.T @ X, np.dot(ones, g1)
 
-    grads = [lr * g for g in backward_floor()]  # Network folds the rate in before the update
+    grads = backward_floor()
 
     def step_floor():
         for p, g in zip((W1, b1, W2, b2), (grads[2], grads[3], grads[0], grads[1])):
-            p -= g  # Network's update: the rate is already folded into the gradients
+            p -= lr * g
 
     rows = [
         ("Network.step (the whole step)", micros(lambda: net.step(X, Y, lr)), None),
@@ -91,12 +91,11 @@ def main():
         print(f"{name:40s} {t:6.1f} us" + ("" if floor is None else f"  floor {floor:6.1f} us"))
     lines += [
         "",
-        "The floors are the array work of Network's step, piece by piece. The Tensor step "
-        "starts backward at the output with dC/da, as Network does (no loss value is computed), "
-        "and its optimizer moves each parameter with one BLAS axpy (p <- p - lr g, no temporary "
-        "lr g); what is left is Python work per node: creating the node, reading the graph's "
-        "order, calling each backward rule, handing leaf gradients over. Fusing each activation "
-        "into its Linear layer keeps the graph at two nodes per step.",
+        "The Tensor step starts backward at the output with dC/da, as Network does (no loss "
+        "value is computed); its optimizer multiplies each gradient by the rate, where Network "
+        "folds the rate into dC/da once. The rest is Python work per node: creating the node, "
+        "reading the graph's order, calling each backward rule, handing leaf gradients over. "
+        "Fusing each activation into its Linear layer keeps the graph at two nodes per step.",
     ]
     write_section("Tensor engine: where a step's time goes", "\n".join(lines))
 

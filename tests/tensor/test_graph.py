@@ -1,15 +1,12 @@
-"""The walk backward() takes (tensor/graph.py), the seed it starts from, and the optimizers'
-one-pass update (backend.axpy)."""
+"""The walk backward() takes (tensor/graph.py) and the seed it starts from."""
 
 from __future__ import annotations
 
 import numpy as np
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chainrule.tensor import Tensor
-from chainrule.tensor.backend import axpy
 from chainrule.tensor.graph import topological_order
 
 
@@ -83,31 +80,3 @@ def test_the_seed_is_never_handed_to_a_tensor_to_keep():
     (y * 3.0).sum().backward()
     assert leaf.grad.item() == 6.0 and loss.grad.item() == 7.0
     np.testing.assert_array_equal(y.grad, [3.0, 3.0])
-
-
-@pytest.mark.parametrize(
-    "make_y",
-    [
-        lambda r: r.standard_normal((30, 784)).astype(np.float32),
-        lambda r: r.standard_normal((7, 5)),
-        lambda r: np.asfortranarray(r.standard_normal((7, 5))),
-        lambda r: r.standard_normal((8, 10))[::2, 1:6],
-        lambda r: r.integers(-5, 5, (7, 5)),
-        lambda r: r.standard_normal(()),
-    ],
-    ids=["float32", "float64", "fortran", "strided_view", "int", "scalar"],
-)
-def test_axpy_is_y_plus_a_x_in_place_for_every_layout(make_y):
-    rng = np.random.default_rng(0)
-    y = make_y(rng)
-    x = (rng.standard_normal(y.shape) * 3).astype(y.dtype)
-    if y.dtype.kind == "i":
-        x, a = rng.integers(-5, 5, y.shape), 2
-    else:
-        a = -0.37
-    expected = y + a * x
-    base = y.base
-    axpy(a, x, y)
-    assert y.base is base  # the same array, changed in place
-    tolerance = 0 if y.dtype.kind == "i" else 4 * np.finfo(y.dtype).eps
-    np.testing.assert_allclose(y, expected, rtol=tolerance, atol=tolerance)

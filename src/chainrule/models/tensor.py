@@ -17,7 +17,6 @@ from chainrule import functions
 from chainrule.errors import InputError
 from chainrule.protocol import ModelBase, parameter_names
 from chainrule.tensor import Tensor, no_grad
-from chainrule.tensor.backend import axpy
 from chainrule.tensor.functional import cost, cross_entropy, output_gradient
 from chainrule.tensor.modules import MLP
 from chainrule.tensor.optim import SGD, Adam
@@ -101,7 +100,7 @@ class TensorNetwork(ModelBase):
         out.backward(output_gradient(out, Y, self.cost))
         if l2:
             for W in self.weights:
-                axpy(l2 / (n or len(X)), W.data, W.grad.data)  # dC/dW + (l2 / n) W, in place
+                W.grad.data += (l2 / (n or len(X))) * W.data  # dC/dW + (l2 / n) W, in place
         opt.step()
 
     def outputs(self, X):

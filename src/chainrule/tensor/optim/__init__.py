@@ -13,7 +13,7 @@ import math
 import numpy as np
 
 from chainrule.errors import InputError
-from chainrule.tensor.backend import axpy, xp
+from chainrule.tensor.backend import xp
 from chainrule.tensor.core import mark_changed
 from chainrule.tensor.modules import zero_grads
 
@@ -135,10 +135,10 @@ class SGD(Optimizer):
         group = self.param_groups[0]
         if group["momentum"] or group["weight_decay"]:
             return super().step()
-        rate = -group["lr"]  # plain SGD, the hot path of the book's training
+        lr = group["lr"]  # plain SGD, the hot path of the book's training
         for p in group["params"]:
             if p._grad is not None:
-                axpy(rate, p._grad, p.data)  # p <- p - lr g, one pass
+                p.data -= lr * p._grad
         mark_changed(*group["params"])
 
     def _update(self, p, grad, state, group):
@@ -153,7 +153,7 @@ class SGD(Optimizer):
                 b *= momentum
                 b += (1 - group["dampening"]) * grad
             grad = grad + momentum * b if group["nesterov"] else b
-        axpy(-group["lr"], grad, p.data)
+        p.data -= group["lr"] * grad
 
 
 class Adam(Optimizer):
