@@ -10,6 +10,7 @@ import pytest
 from chainrule.check import gradcheck
 from chainrule.errors import ChainruleError
 from chainrule.explain import explain
+from chainrule.models import ENGINES, build
 from chainrule.network import Network
 from chainrule.train import train
 
@@ -93,3 +94,35 @@ def test_the_same_calls_with_right_shapes_still_work():
     network.update(X4, Y4, 0.1)
     network.set_parameters(network.parameters())
     assert np.isfinite(network.batch_cost(X4, Y4))
+
+
+# ---------------------------------------------------------------- the same through every engine
+PROTOCOL_CASES = {
+    "batch_cost, no samples": lambda m: m.batch_cost(np.zeros((0, 2)), np.zeros((0, 2))),
+    "gradient, no samples": lambda m: m.gradient(np.zeros((0, 2)), np.zeros((0, 2))),
+    "step, no samples": lambda m: m.step(np.zeros((0, 2)), np.zeros((0, 2)), 0.1),
+    "batch_cost, 5 features for 2 inputs": lambda m: m.batch_cost(np.zeros((3, 5)), Y4[:3]),
+    "gradient, 3 targets a row": lambda m: m.gradient(X4, np.zeros((4, 3))),
+    "outputs, 5 features for 2 inputs": lambda m: m.outputs(np.zeros((3, 5))),
+    "set_parameters, nothing": lambda m: m.set_parameters({}),
+    "set_parameters, W1 a single number": lambda m: m.set_parameters(
+        {name: np.zeros(1) for name in m.parameters()}
+    ),
+    "set_parameters, a list": lambda m: m.set_parameters([1, 2]),
+}
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("name", PROTOCOL_CASES)
+def test_every_engine_refuses_what_network_refuses(engine, name):
+    """An empty batch, a misfit batch or misfit parameters get the one sentence on every engine
+    (the tensor and Value engines raised ZeroDivisionError, KeyError or IndexError, or
+    broadcast a single number into every weight)."""
+    model = build(engine, [2, 3, 2], seed=0)
+    before = {k: v.copy() for k, v in model.parameters().items()}
+    with np.errstate(all="raise"), pytest.raises(ChainruleError) as info:
+        PROTOCOL_CASES[name](model)
+    message = str(info.value)
+    assert "\n" not in message and message.endswith((".", ")")), message
+    for key, array in model.parameters().items():  # nothing half-changed
+        assert np.array_equal(array, before[key]), key

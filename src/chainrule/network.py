@@ -181,37 +181,6 @@ class Network(ModelBase):
             nabla_w[-l] = np.outer(delta, activations[-l - 1])  # BP4
         return nabla_b, nabla_w
 
-    def _inputs(self, X):
-        """``X`` as an array of the network's dtype, ``(m, n_0)`` or one sample ``(n_0,)``."""
-        try:
-            a = np.asarray(X, dtype=self.dtype)
-        except (TypeError, ValueError):
-            raise InputError(
-                f"inputs must be numbers in a rectangular array of shape (m, {self.sizes[0]}); "
-                "they are not."
-            ) from None
-        if a.ndim not in (1, 2) or a.shape[-1] != self.sizes[0]:
-            raise InputError(
-                f"inputs must have shape (m, {self.sizes[0]}) (or ({self.sizes[0]},) for one "
-                f"sample), got {a.shape}."
-            )
-        return a
-
-    def _check_targets(self, x_shape, y_shape, one=False):
-        """Targets must be rows of the output layer's width (labels go through ``targets``),
-        one per sample, and a batch must hold at least one sample."""
-        n_in, n_out = self.sizes[0], self.sizes[-1]
-        rows = x_shape[0] if x_shape else 0
-        want_x, want_y = ((n_in,), (n_out,)) if one else ((rows, n_in), (rows, n_out))
-        if not one and rows == 0:
-            raise InputError(f"a mini-batch needs at least one sample, got shape {tuple(x_shape)}.")
-        if len(x_shape) != len(want_x) or x_shape[-1] != n_in or tuple(y_shape) != want_y:
-            raise InputError(
-                f"backprop needs inputs of shape {want_x} and targets of shape {want_y}, got "
-                f"{tuple(x_shape)} and {tuple(y_shape)}; turn labels into targets with "
-                "net.targets(labels)."
-            )
-
     def backprop_batch(self, X, Y, scale=None):
         """BP1-BP4 for a whole mini-batch as matrices (see ``_backprop_batch``), shapes checked."""
         X, Y = np.asarray(X), np.asarray(Y)
@@ -329,15 +298,7 @@ class Network(ModelBase):
 
     def set_parameters(self, arrays) -> None:
         """Copy ``W1, b1, ...`` into the network's own arrays (converted to its dtype)."""
-        own = self.parameters()
-        try:
-            given = {name: np.shape(arrays[name]) for name in own}
-        except (KeyError, TypeError, IndexError, ValueError):
-            given = None
-        if given is None or any(given[name] != a.shape for name, a in own.items()):
-            shapes = ", ".join(f"{name} {a.shape}" for name, a in own.items())
-            raise InputError(f"set_parameters needs arrays named and shaped {shapes}.")
-        for name, array in own.items():
+        for name, array in self._checked(arrays).items():
             array[...] = arrays[name]
 
 

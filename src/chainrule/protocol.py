@@ -131,6 +131,50 @@ class ModelBase:
         Y[np.arange(len(y)), y] = 1
         return Y
 
+    def _inputs(self, X):
+        """``X`` as an array of the network's dtype, ``(m, n_0)`` or one sample ``(n_0,)``."""
+        try:
+            a = np.asarray(X, dtype=self.dtype)
+        except (TypeError, ValueError):
+            raise InputError(
+                f"inputs must be numbers in a rectangular array of shape (m, {self.sizes[0]}); "
+                "they are not."
+            ) from None
+        if a.ndim not in (1, 2) or a.shape[-1] != self.sizes[0]:
+            raise InputError(
+                f"inputs must have shape (m, {self.sizes[0]}) (or ({self.sizes[0]},) for one "
+                f"sample), got {a.shape}."
+            )
+        return a
+
+    def _check_targets(self, x_shape, y_shape, one=False):
+        """Targets must be rows of the output layer's width (labels go through ``targets``),
+        one per sample, and a batch must hold at least one sample."""
+        n_in, n_out = self.sizes[0], self.sizes[-1]
+        rows = x_shape[0] if x_shape else 0
+        want_x, want_y = ((n_in,), (n_out,)) if one else ((rows, n_in), (rows, n_out))
+        if not one and rows == 0:
+            raise InputError(f"a mini-batch needs at least one sample, got shape {tuple(x_shape)}.")
+        if len(x_shape) != len(want_x) or x_shape[-1] != n_in or tuple(y_shape) != want_y:
+            raise InputError(
+                f"backprop needs inputs of shape {want_x} and targets of shape {want_y}, got "
+                f"{tuple(x_shape)} and {tuple(y_shape)}; turn labels into targets with "
+                "net.targets(labels)."
+            )
+
+    def _checked(self, arrays) -> dict[str, np.ndarray]:
+        """The model's own parameter arrays, once ``arrays`` is known to hold one of each name
+        and shape (``set_parameters`` then copies without a half-done failure)."""
+        own = self.parameters()
+        try:
+            given = {name: np.shape(arrays[name]) for name in own}
+        except (KeyError, TypeError, IndexError, ValueError):
+            given = None
+        if given is None or any(given[name] != a.shape for name, a in own.items()):
+            shapes = ", ".join(f"{name} {a.shape}" for name, a in own.items())
+            raise InputError(f"set_parameters needs arrays named and shaped {shapes}.")
+        return own
+
     def predict(self, X) -> np.ndarray:
         """Class labels ``(m,)``: the most active output unit, or ``a > 0.5`` for one unit."""
         return _rule(np.asarray(self.outputs(np.atleast_2d(X))))

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import chainrule.tensor as torch
-from chainrule.errors import InputError
+from chainrule.errors import InputError, InputTypeError
 from chainrule.tensor import Tensor
 
 from .test_ops import away_from_zero, check, distinct, rand
@@ -203,6 +203,57 @@ def test_bad_dims_and_indices_are_clear_errors():
         Tensor(rand(1, 3)).var(0)
     with pytest.raises(InputError, match="matmul"):
         Tensor(rand(2, 3, 4)) @ Tensor(rand(2, 5, 4))
+
+
+BAD_DIMS = {
+    "softmax": lambda t: t.softmax(dim=2),
+    "log_softmax": lambda t: t.log_softmax(-3),
+    "argmax": lambda t: t.argmax(dim=9),
+    "argmin": lambda t: t.argmin(dim=-3),
+    "transpose": lambda t: t.transpose(0, 5),
+    "permute": lambda t: t.permute(0, 2),
+    "squeeze": lambda t: t.squeeze(4),
+    "unsqueeze": lambda t: t.unsqueeze(-4),
+    "flatten": lambda t: t.flatten(3),
+    "size": lambda t: t.size(5),
+    "max": lambda t: t.max(dim=2),
+    "logsumexp": lambda t: t.logsumexp(dim=7),
+}
+
+
+@pytest.mark.parametrize("op", list(BAD_DIMS))
+def test_a_dim_a_tensor_does_not_have_is_named_in_one_sentence(op):
+    """PyTorch says 'Dimension out of range'; numpy would wrap some (transpose(0, 5) swapped
+    dims 0 and 1) and raise AxisError or IndexError for others."""
+    t = Tensor(rand(2, 3), requires_grad=True)
+    with pytest.raises(InputError) as e:
+        BAD_DIMS[op](t)
+    message = str(e.value)
+    assert "\n" not in message and "out of range" in message and "(2, 3)" in message
+
+
+@pytest.mark.parametrize(
+    "make, error, words",
+    [
+        (lambda: torch.zeros(-1), InputError, "negative"),
+        (lambda: torch.ones(2, -3), InputError, "negative"),
+        (lambda: torch.full((2, -1), 1.0), InputError, "negative"),
+        (lambda: torch.randint(0, 5, (-2,)), InputError, "negative"),
+        (lambda: torch.randn(2, "a"), InputTypeError, "whole numbers"),
+        (lambda: torch.rand(2.5), InputTypeError, "whole numbers"),
+        (lambda: Tensor(rand(2, 3)).sum(dim=1.0), InputTypeError, "integer"),
+    ],
+)
+def test_impossible_sizes_are_named(make, error, words):
+    with pytest.raises(error, match=words):
+        make()
+
+
+def test_flatten_and_squeeze_still_take_negative_dims():
+    t = Tensor(np.zeros((2, 1, 3, 1)))
+    assert t.squeeze(-1).shape == (2, 1, 3) and t.squeeze(1).shape == (2, 3, 1)
+    assert t.flatten(-3, -2).shape == (2, 3, 1) and t.transpose(-1, 0).shape == (1, 1, 3, 2)
+    assert t.unsqueeze(-1).shape == (2, 1, 3, 1, 1) and t.size(-2) == 3
 
 
 def test_a_dtype_change_passes_the_gradient_back_in_the_input_dtype():

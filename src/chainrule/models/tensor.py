@@ -80,6 +80,7 @@ class TensorNetwork(ModelBase):
 
     def loss(self, X, Y) -> Tensor:
         """The cost of the batch as a one-element tensor (the root of the graph)."""
+        self._check_targets(np.shape(X), np.shape(Y))
         out = self.model.forward(Tensor(X))
         if self.cost is functions.log_likelihood:
             return cross_entropy(out, Y)
@@ -95,6 +96,8 @@ class TensorNetwork(ModelBase):
         group = opt.param_groups[0]
         if self.fixed_lr is None and group["lr"] != lr:
             group["lr"] = lr
+        if not len(X):
+            self._check_targets(np.shape(X), np.shape(Y))  # no check on the hot path but this
         opt.zero_grad()
         out = self.model.forward(Tensor(X))
         out.backward(output_gradient(out, Y, self.cost))
@@ -106,7 +109,7 @@ class TensorNetwork(ModelBase):
     def outputs(self, X):
         """``a^L`` ``(m, n_L)`` (softmax applied for the log-likelihood), no graph recorded."""
         with no_grad():
-            out = self.model(Tensor(np.asarray(X, dtype=self.dtype))).data
+            out = self.model(Tensor(np.atleast_2d(self._inputs(X)))).data
         return functions.softmax(out) if self.cost is functions.log_likelihood else out
 
     def batch_cost(self, X, Y) -> float:
@@ -129,6 +132,7 @@ class TensorNetwork(ModelBase):
 
     def set_parameters(self, arrays) -> None:
         """Copy ``W1, b1, ...`` into the tensors' own arrays."""
+        self._checked(arrays)
         for name, p in zip(self._names, self._tensors):
             p.data[...] = arrays[name]
 

@@ -63,6 +63,7 @@ class ValueNetwork(ModelBase):
 
     def loss(self, X, Y) -> Value:
         """The batch's quadratic cost as one Value: the root of a graph of scalar operations."""
+        self._check_targets(np.shape(X), np.shape(Y))
         total = Value(0.0)
         for x, y in zip(X, Y):
             total = total + sum(self.cost.fn(a, float(t)) for a, t in zip(self._outputs(x), y))
@@ -80,7 +81,8 @@ class ValueNetwork(ModelBase):
     def outputs(self, X):
         """``a^L`` ``(m, n_L)``: each sample's Values fed forward, their data read off."""
         with collector_paused():  # a Value graph has no cycles (see collector_paused)
-            return np.array([[v.data for v in self._outputs(x)] for x in np.atleast_2d(X)])
+            X = np.atleast_2d(self._inputs(X))
+            return np.array([[v.data for v in self._outputs(x)] for x in X])
 
     def batch_cost(self, X, Y) -> float:
         """The batch's quadratic cost, the root Value's data."""
@@ -98,9 +100,9 @@ class ValueNetwork(ModelBase):
 
     def step(self, X, Y, lr, l2=0.0, n=None):
         """One SGD step: ``w <- (1 - lr l2 / n) w - lr dC/dw``, ``b <- b - lr dC/db``."""
-        decay = 1.0 - lr * l2 / (n or len(X))
         with collector_paused():
-            self._backward(X, Y)
+            self._backward(X, Y)  # checks the batch first
+            decay = 1.0 - lr * l2 / (n or len(X))
             for layer in self.layers:
                 for neuron in layer.neurons:
                     for w in neuron.w:
@@ -120,6 +122,7 @@ class ValueNetwork(ModelBase):
 
     def set_parameters(self, arrays) -> None:
         """Copy ``W1, b1, ...`` arrays into the Values (the inverse of ``parameters``)."""
+        self._checked(arrays)
         for l, layer in enumerate(self.layers, start=1):
             W, b = arrays[f"W{l}"], arrays[f"b{l}"]
             for j, neuron in enumerate(layer.neurons):

@@ -24,7 +24,14 @@ from chainrule.errors import InputError, InputTypeError
 from chainrule.tensor.backend import FLOAT_DTYPES, xp
 from chainrule.tensor.graph import topological_order
 
-__all__ = ["Tensor", "is_grad_enabled", "mark_changed", "no_grad", "set_grad_enabled"]
+__all__ = [
+    "Tensor",
+    "check_dim",
+    "is_grad_enabled",
+    "mark_changed",
+    "no_grad",
+    "set_grad_enabled",
+]
 
 _GRAD_ENABLED = [True]  # a list so that no_grad can flip it without `global`
 # Counts in-place changes to any tensor. A tensor's _version is the count at its last change; an
@@ -117,7 +124,7 @@ class Tensor:
 
     def size(self, dim: int | None = None):
         """The shape, or its length along ``dim`` (PyTorch's ``size()``; numpy's is ``numel``)."""
-        return self.data.shape if dim is None else self.data.shape[dim]
+        return self.data.shape if dim is None else self.data.shape[check_dim(self, dim)]
 
     def numel(self) -> int:
         """The number of elements, ``prod(shape)`` (PyTorch's numel)."""
@@ -357,6 +364,20 @@ def _index(index):
     if isinstance(index, range):
         return xp.asarray(index)
     return _data(index)
+
+
+def check_dim(x: Tensor, dim: int, extra: int = 0) -> int:
+    """``dim`` counted from 0 for a tensor of ``x.ndim + extra`` dimensions (negative counts
+    from the end, as in PyTorch), or a clear error when there is no such dimension."""
+    n = max(1, x.data.ndim + extra)
+    if not isinstance(dim, (int, xp.integer)) or isinstance(dim, bool):
+        raise InputTypeError(f"a dim is an integer, got {type(dim).__name__} {dim!r}.")
+    if not -n <= dim < n:
+        raise InputError(
+            f"dim {dim} is out of range for a tensor of {x.data.ndim} dimensions "
+            f"(shape {x.shape}): use -{n} to {n - 1}."
+        )
+    return int(dim) % n
 
 
 def as_tensor(x, like: Tensor | None = None) -> Tensor:

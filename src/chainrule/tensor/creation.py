@@ -10,7 +10,7 @@ repeatable, but the numbers are not PyTorch's.
 
 from __future__ import annotations
 
-from chainrule.errors import InputError
+from chainrule.errors import InputError, InputTypeError
 from chainrule.tensor.backend import FLOAT_DTYPES, xp
 from chainrule.tensor.core import Tensor, _data
 
@@ -80,7 +80,14 @@ def tensor(data, dtype=None, requires_grad: bool = False) -> Tensor:
 
 
 def _size(size):
-    return tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list)) else size
+    """``f(2, 3)`` or ``f((2, 3))`` as a shape, each length a whole number >= 0."""
+    size = tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list)) else size
+    for n in size:
+        if not isinstance(n, (int, xp.integer)) or isinstance(n, _PY_BOOL):
+            raise InputTypeError(f"a size is whole numbers, got {type(n).__name__} {n!r}.")
+        if n < 0:
+            raise InputError(f"a size cannot be negative, got {tuple(size)}.")
+    return size
 
 
 def _filled(array, requires_grad):
@@ -106,7 +113,7 @@ def full(size, fill_value, dtype=None, requires_grad=False) -> Tensor:
     """A tensor of shape ``size`` filled with ``fill_value`` (torch.full; int gives int64)."""
     if dtype is None and isinstance(fill_value, int) and not isinstance(fill_value, _PY_BOOL):
         dtype = xp.int64
-    return _filled(xp.full(tuple(size), fill_value, dtype=_dtype(dtype)), requires_grad)
+    return _filled(xp.full(_size((size,)), fill_value, dtype=_dtype(dtype)), requires_grad)
 
 
 def _like(fill):
@@ -188,7 +195,7 @@ def randint(low, high=None, size=None, generator=None, dtype=None) -> Tensor:
         low, high, size = 0, low, high
     if size is None:
         raise InputError("randint needs a size, e.g. randint(0, 10, (3,)).")
-    data = _rng(generator).integers(low, high, size=tuple(size))
+    data = _rng(generator).integers(low, high, size=_size((size,)))
     return Tensor(data.astype(xp.int64 if dtype is None else dtype))
 
 

@@ -12,7 +12,7 @@ from typing import NamedTuple
 from chainrule import functions
 from chainrule.errors import InputError
 from chainrule.tensor.backend import xp
-from chainrule.tensor.core import Tensor, make, method
+from chainrule.tensor.core import Tensor, check_dim, make, method
 
 __all__ = ["MaxMin"]
 
@@ -25,11 +25,7 @@ def _axes(x: Tensor, dim, axis, keepdim, keepdims):
         return None, keep
     dims = dim if isinstance(dim, (tuple, list)) else (dim,)
     for d in dims:
-        if not -x.data.ndim <= d < max(1, x.data.ndim):
-            raise InputError(
-                f"dim {d} is out of range for a tensor of {x.data.ndim} dimensions "
-                f"(shape {x.shape})."
-            )
+        check_dim(x, d)
     return (tuple(dims) if isinstance(dim, (tuple, list)) else dim), keep
 
 
@@ -159,12 +155,15 @@ def _pick_back(g, out):
 @method("argmax")
 def _argmax(self, dim=None, keepdim=False):
     """The index of the largest element (over everything, flattened, when ``dim`` is None)."""
-    return Tensor(xp.argmax(self.data, axis=dim, keepdims=keepdim and dim is not None))
+    axis = None if dim is None else check_dim(self, dim)
+    return Tensor(xp.argmax(self.data, axis=axis, keepdims=keepdim and dim is not None))
 
 
 @method("argmin")
 def _argmin(self, dim=None, keepdim=False):
-    return Tensor(xp.argmin(self.data, axis=dim, keepdims=keepdim and dim is not None))
+    """The index of the smallest element (over everything, flattened, when ``dim`` is None)."""
+    axis = None if dim is None else check_dim(self, dim)
+    return Tensor(xp.argmin(self.data, axis=axis, keepdims=keepdim and dim is not None))
 
 
 # ------------------------------------------------------------------------ logsumexp, softmax
@@ -188,7 +187,7 @@ def _logsumexp_back(g, out):
 @method("softmax")
 def _softmax(self, dim=-1, *, axis=None):
     """``e^{x_j} / sum_k e^{x_k}`` along ``dim`` (the shared table's stable form)."""
-    axis = dim if axis is None else axis
+    axis = check_dim(self, dim if axis is None else axis)
     return make(functions.softmax(self.data, axis), (self,), _softmax_back, (axis,))
 
 
@@ -201,7 +200,7 @@ def _softmax_back(g, out):  # da_j/dz_k = a_j (delta_jk - a_k)  =>  dz = a (g - 
 @method("log_softmax")
 def _log_softmax(self, dim=-1, *, axis=None):
     """``x_j - logsumexp(x)`` along ``dim``."""
-    axis = dim if axis is None else axis
+    axis = check_dim(self, dim if axis is None else axis)
     return make(functions.log_softmax(self.data, axis), (self,), _log_softmax_back, (axis,))
 
 

@@ -9,7 +9,15 @@ from __future__ import annotations
 
 from chainrule.errors import InputError
 from chainrule.tensor.backend import xp
-from chainrule.tensor.core import Tensor, _index, as_tensor, make, method, unbroadcast
+from chainrule.tensor.core import (
+    Tensor,
+    _index,
+    as_tensor,
+    check_dim,
+    make,
+    method,
+    unbroadcast,
+)
 
 __all__ = ["cat", "concatenate", "matmul", "stack"]
 
@@ -44,16 +52,16 @@ def flatten(self, start_dim: int = 0, end_dim: int = -1):
     shape = self.data.shape
     if not shape:
         return self.reshape(1)
-    start, end = start_dim % len(shape), end_dim % len(shape)
+    start, end = check_dim(self, start_dim), check_dim(self, end_dim)
+    if start > end:
+        raise InputError(f"flatten's start_dim {start_dim} comes after its end_dim {end_dim}.")
     return self.reshape(*shape[:start], -1, *shape[end + 1 :])
 
 
 @method()
 def unsqueeze(self, dim: int):
     """A new dimension of size 1 at ``dim``."""
-    if not -self.data.ndim - 1 <= dim <= self.data.ndim:
-        raise InputError(f"unsqueeze({dim}) is out of range for shape {self.shape}.")
-    return self.reshape(xp.expand_dims(self.data, dim).shape)
+    return self.reshape(xp.expand_dims(self.data, check_dim(self, dim, extra=1)).shape)
 
 
 @method()
@@ -62,8 +70,9 @@ def squeeze(self, dim: int | None = None):
     shape = self.data.shape
     if dim is None:
         return self.reshape(tuple(n for n in shape if n != 1))
+    dim = check_dim(self, dim)
     if shape and shape[dim] == 1:
-        return self.reshape(shape[: dim % len(shape)] + shape[dim % len(shape) + 1 :])
+        return self.reshape(shape[:dim] + shape[dim + 1 :])
     return self
 
 
@@ -71,7 +80,7 @@ def squeeze(self, dim: int | None = None):
 @method()
 def permute(self, *dims):
     """The dimensions in the order ``dims`` (each once)."""
-    dims = tuple(d % max(1, self.data.ndim) for d in _shape_args(dims)) or None
+    dims = tuple(check_dim(self, d) for d in _shape_args(dims)) or None
     try:
         data = self.data.transpose(dims)
     except ValueError:
@@ -94,7 +103,7 @@ def transpose(self, *dims):
     dims = _shape_args(dims)
     if len(dims) == 2:
         order = list(range(self.data.ndim))
-        d0, d1 = (d % self.data.ndim for d in dims)
+        d0, d1 = (check_dim(self, d) for d in dims)
         order[d0], order[d1] = order[d1], order[d0]
         dims = order
     return self.permute(*dims)
