@@ -96,8 +96,8 @@ class TensorNetwork(ModelBase):
         group = opt.param_groups[0]
         if self.fixed_lr is None and group["lr"] != lr:
             group["lr"] = lr
-        if not len(X):
-            self._check_targets(np.shape(X), np.shape(Y))  # no check on the hot path but this
+        if not len(X):  # the one check on the hot path; the layers name wrong shapes
+            self._check_targets(np.shape(X), np.shape(Y))
         opt.zero_grad()
         out = self.model.forward(Tensor(X))
         out.backward(output_gradient(out, Y, self.cost))

@@ -207,11 +207,10 @@ def output_gradient(output: Tensor, target, name="quadratic"):
     (BP1's ``dC/da``), where a training step has no use for the cost's value."""
     entry = name if isinstance(name, functions.Cost) else functions.cost(name)
     a = output.data
-    m = len(a)
+    scale = 1.0 / max(1, len(a))
     if entry is functions.log_likelihood:
         m, k = _rows(output, "the log-likelihood's logits")
-        labels, rows = _labels(target, k, m)
-        grad = _softmax_minus_target(functions.log_softmax(a, axis=1), labels, rows)
-        grad *= 1.0 / max(1, m)
+        grad = _softmax_minus_target(functions.log_softmax(a, axis=1), *_labels(target, k, m))
+        grad *= scale
         return grad
-    return _cost_gradient(entry, a, _targets(entry, a, target), 1.0 / max(1, m))
+    return _cost_gradient(entry, a, _targets(entry, a, target), scale)
