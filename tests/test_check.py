@@ -124,5 +124,5 @@ def test_any_engine_becomes_the_same_float64_network():
     X, _ = _batch()
     assert net.dtype == np.float64
     with no_grad():
-        expected = tensor.model(Tensor(X.astype(np.float32))).data
+        expected = tensor.model(Tensor(X.astype(np.float32))).numpy()
     np.testing.assert_allclose(net.feedforward(X), expected, rtol=1e-5)

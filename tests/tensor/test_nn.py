@@ -63,9 +63,9 @@ def test_linear_is_x_times_w_transpose_plus_b(bias):
     assert layer.weight.requires_grad
     X = np.random.default_rng(1).standard_normal((5, 3))
     out = layer(Tensor(X))
-    W = layer.weight.data
-    expected = X @ W.T + (layer.bias.data if bias else 0.0)
-    np.testing.assert_allclose(out.data, expected, rtol=1e-13)
+    W = layer.weight.numpy()
+    expected = X @ W.T + (layer.bias.numpy() if bias else 0.0)
+    np.testing.assert_allclose(out.numpy(), expected, rtol=1e-13)
     assert out.shape == (5, 4) and out.dtype == np.float64
     if not bias:
         assert layer.bias is None
@@ -86,7 +86,7 @@ def test_linear_gradients_match_autograd():
     def f(X_, W_, b_):
         return anp.sum((anp.dot(X_, W_.T) + b_) * V)
 
-    W, b = layer.weight.data, layer.bias.data
+    W, b = layer.weight.numpy(), layer.bias.numpy()
     np.testing.assert_allclose(x.grad, ag_grad(f, 0)(X, W, b), rtol=1e-10)
     np.testing.assert_allclose(layer.weight.grad, ag_grad(f, 1)(X, W, b), rtol=1e-10)
     np.testing.assert_allclose(layer.bias.grad, ag_grad(f, 2)(X, W, b), rtol=1e-10)
@@ -152,9 +152,9 @@ def test_mlp_structure_names_and_forward(hidden, output):
     assert all(isinstance(p, nn.Parameter) and p.requires_grad for p in model.parameters())
 
     X = np.random.default_rng(1).standard_normal((7, 3))
-    params = [(named[k][1].data, named[k + 1][1].data) for k in range(0, 6, 2)]
+    params = [(named[k][1].numpy(), named[k + 1][1].numpy()) for k in range(0, 6, 2)]
     np.testing.assert_allclose(
-        model(Tensor(X)).data, _numpy_mlp(params, X, hidden, output), rtol=1e-12
+        model(Tensor(X)).numpy(), _numpy_mlp(params, X, hidden, output), rtol=1e-12
     )
 
 
@@ -176,8 +176,8 @@ def test_linear_with_a_fused_activation_matches_autograd(activation):
     act = AG_ACTIVATIONS[activation]
     x = Tensor(X, requires_grad=True)
     out = layer(x)
-    W, b = layer.weight.data, layer.bias.data
-    np.testing.assert_allclose(out.data, act(X @ W.T + b), rtol=1e-13)
+    W, b = layer.weight.numpy(), layer.bias.numpy()
+    np.testing.assert_allclose(out.numpy(), act(X @ W.T + b), rtol=1e-13)
     (out * Tensor(V)).sum().backward()
 
     def f(X_, W_, b_):
@@ -196,7 +196,7 @@ def test_mlp_gradients_match_autograd(hidden, output):
     y = rng.integers(0, 2, size=6)
     loss = nn.cross_entropy(model(Tensor(X)), y)
     loss.backward()
-    W1, b1, W2, b2 = (p.data for p in model.parameters())
+    W1, b1, W2, b2 = (p.numpy() for p in model.parameters())
     h, o = AG_ACTIVATIONS[hidden], AG_ACTIVATIONS[output]
 
     def f(W1_, b1_, W2_, b2_):
@@ -265,30 +265,30 @@ def test_state_dict_round_trip():
     a = nn.MLP([3, 4, 2], dtype=np.float64, seed=0)
     b = nn.MLP([3, 4, 2], dtype=np.float64, seed=1)
     X = np.random.default_rng(2).standard_normal((5, 3))
-    assert not np.allclose(a(Tensor(X)).data, b(Tensor(X)).data)
+    assert not np.allclose(a(Tensor(X)).numpy(), b(Tensor(X)).numpy())
     state = a.state_dict()
     assert list(state) == [n for n, _ in a.named_parameters()]
     assert list(state)[:2] == ["0.weight", "0.bias"] and len(state) == 4
     b.load_state_dict(state)
-    np.testing.assert_array_equal(a(Tensor(X)).data, b(Tensor(X)).data)
+    np.testing.assert_array_equal(a(Tensor(X)).numpy(), b(Tensor(X)).numpy())
     for (na, pa), (nb, pb) in zip(a.named_parameters(), b.named_parameters()):
         assert na == nb
-        np.testing.assert_array_equal(pa.data, pb.data)
-        assert not np.shares_memory(pa.data, pb.data)
+        np.testing.assert_array_equal(pa.numpy(), pb.numpy())
+        assert not np.shares_memory(pa.numpy(), pb.numpy())
 
 
 def test_state_dict_holds_copies():
     model = nn.MLP([2, 2], dtype=np.float64, seed=0)
     state = model.state_dict()
-    before = model.parameters()[0].data.copy()
+    before = model.parameters()[0].numpy().copy()
     state["0.weight"][...] = 99.0
-    np.testing.assert_array_equal(model.parameters()[0].data, before)
+    np.testing.assert_array_equal(model.parameters()[0].numpy(), before)
 
 
 @pytest.mark.parametrize("problem", ["missing", "unexpected", "renamed", "shape", "last_shape"])
 def test_load_state_dict_refuses_a_misfit_and_changes_nothing(problem):
     model = nn.MLP([3, 4, 2], dtype=np.float64, seed=0)
-    before = {n: p.data.copy() for n, p in model.named_parameters()}
+    before = {n: p.numpy().copy() for n, p in model.named_parameters()}
     state = {n: v + 1.0 for n, v in model.state_dict().items()}
     if problem == "missing":
         del state["0.bias"]
@@ -309,7 +309,7 @@ def test_load_state_dict_refuses_a_misfit_and_changes_nothing(problem):
     else:
         assert "missing" in message or "unexpected" in message
     for n, p in model.named_parameters():
-        np.testing.assert_array_equal(p.data, before[n])
+        np.testing.assert_array_equal(p.numpy(), before[n])
 
 
 def test_loading_a_state_dict_after_a_forward_pass_invalidates_that_graph():
@@ -334,7 +334,7 @@ INIT_STD = {
 def test_init_standard_deviations(scheme):
     n_in, n_out = 400, 300
     layer = nn.Linear(n_in, n_out, init=scheme, dtype=np.float64, rng=np.random.default_rng(0))
-    w = layer.weight.data
+    w = layer.weight.numpy()
     assert w.shape == (n_out, n_in)
     expected = INIT_STD[scheme](n_in, n_out)
     assert w.std() == pytest.approx(expected, rel=0.03)
@@ -348,8 +348,8 @@ def test_same_seed_same_weights_other_seed_other_weights():
     for name in a:
         np.testing.assert_array_equal(a[name], b[name])
     assert not np.array_equal(a["0.weight"], c["0.weight"])
-    l1 = nn.Linear(5, 2, rng=np.random.default_rng(3)).weight.data
-    l2 = nn.Linear(5, 2, rng=np.random.default_rng(3)).weight.data
+    l1 = nn.Linear(5, 2, rng=np.random.default_rng(3)).weight.numpy()
+    l2 = nn.Linear(5, 2, rng=np.random.default_rng(3)).weight.numpy()
     np.testing.assert_array_equal(l1, l2)
 
 
@@ -523,7 +523,7 @@ def test_output_gradient_is_the_costs_gradient_without_its_value(name, book):
             out.backward(output_gradient(out, Y, name))
         else:
             nn.cost(out, Y, name).backward()
-        grads.append(w.grad.data)
+        grads.append(w.grad.numpy())
     np.testing.assert_allclose(grads[0], grads[1], rtol=1e-13)
 
 
@@ -561,7 +561,7 @@ def _run(opt_factory, grads=GRADS, p0=P0):
     for g in grads:
         p.grad = g.copy()
         opt.step()
-        history.append(p.data.copy())
+        history.append(p.numpy().copy())
     return history
 
 
@@ -661,8 +661,8 @@ def test_parameters_without_gradients_do_not_move_and_zero_grad_clears():
     for opt in (optim.SGD([a, b], lr=0.1, momentum=0.9), optim.Adam([a, b], lr=0.1)):
         a.grad, b.grad = GRADS[0].copy(), None
         opt.step()
-        np.testing.assert_array_equal(b.data, P0)
-        assert not np.array_equal(a.data, P0)
+        np.testing.assert_array_equal(b.numpy(), P0)
+        assert not np.array_equal(a.numpy(), P0)
         opt.zero_grad()
         assert a.grad is None and b.grad is None
 
@@ -705,7 +705,7 @@ def test_a_small_mlp_with_adam_learns_xor():
     with no_grad():
         logits = model(x)
     final = nn.cross_entropy(logits, y).item()
-    accuracy = (logits.data.argmax(axis=1) == y).mean()
+    accuracy = (logits.numpy().argmax(axis=1) == y).mean()
     assert first > 0.6  # chance level ~ log 2
     assert final < 0.06
     assert accuracy >= 0.95

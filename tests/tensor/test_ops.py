@@ -43,7 +43,7 @@ def check(f, g, *arrays, num_rtol=1e-5, num_atol=1e-6, ag_rtol=1e-10, ag_atol=1e
     expected = np.asarray(g(*arrays))
     assert out.shape == expected.shape
     assert out.dtype == np.float64
-    np.testing.assert_allclose(out.data, expected, rtol=1e-12, atol=1e-13)
+    np.testing.assert_allclose(out.numpy(), expected, rtol=1e-12, atol=1e-13)
 
     W = _weights(out.shape)
     loss = (out * Tensor(W)).sum()
@@ -57,7 +57,7 @@ def check(f, g, *arrays, num_rtol=1e-5, num_atol=1e-6, ag_rtol=1e-10, ag_atol=1e
 
         def forward_only(xi, i=i):
             inputs = [Tensor(xi if j == i else arrays[j]) for j in range(len(arrays))]
-            return float(np.sum(f(*inputs).data * W))
+            return float(np.sum(f(*inputs).numpy() * W))
 
         numeric = numeric_gradient(forward_only, a)
         np.testing.assert_allclose(t.grad, numeric, rtol=num_rtol, atol=num_atol)
@@ -276,9 +276,9 @@ def test_sigmoid_and_softplus_are_stable_at_large_magnitudes():
     x = np.array([-1000.0, -50.0, 0.0, 50.0, 1000.0])
     t = Tensor(x, requires_grad=True)
     s = t.sigmoid()
-    np.testing.assert_allclose(s.data, [0.0, math.exp(-50), 0.5, 1.0, 1.0], rtol=1e-12)
+    np.testing.assert_allclose(s.numpy(), [0.0, math.exp(-50), 0.5, 1.0, 1.0], rtol=1e-12)
     sp = t.apply("softplus")
-    np.testing.assert_allclose(sp.data, [0.0, math.log1p(math.exp(-50)), math.log(2), 50, 1000])
+    np.testing.assert_allclose(sp.numpy(), [0.0, math.log1p(math.exp(-50)), math.log(2), 50, 1000])
     (s.sum() + sp.sum()).backward()
     assert np.all(np.isfinite(t.grad))
 
@@ -304,10 +304,10 @@ def test_softmax_of_huge_logits_is_exact_and_finite():
     x = np.array([[1000.0, 0.0, -1000.0], [1000.0, 1000.0, 1000.0]])
     t = Tensor(x, requires_grad=True)
     p = t.softmax(axis=-1)
-    np.testing.assert_allclose(p.data, [[1.0, 0.0, 0.0], [1 / 3, 1 / 3, 1 / 3]], atol=1e-15)
+    np.testing.assert_allclose(p.numpy(), [[1.0, 0.0, 0.0], [1 / 3, 1 / 3, 1 / 3]], atol=1e-15)
     lp = t.log_softmax(axis=-1)
     np.testing.assert_allclose(
-        lp.data, [[0.0, -1000.0, -2000.0], [-math.log(3)] * 3], rtol=1e-14, atol=1e-12
+        lp.numpy(), [[0.0, -1000.0, -2000.0], [-math.log(3)] * 3], rtol=1e-14, atol=1e-12
     )
     (p[0, 0] + lp.sum()).backward()
     assert np.all(np.isfinite(t.grad))
@@ -315,9 +315,9 @@ def test_softmax_of_huge_logits_is_exact_and_finite():
 
 def test_softmax_is_the_exponential_of_log_softmax_and_sums_to_one():
     x = rand(4, 5, seed=13) * 30
-    p = Tensor(x).softmax(axis=0).data
+    p = Tensor(x).softmax(axis=0).numpy()
     np.testing.assert_allclose(p.sum(axis=0), np.ones(5), rtol=1e-14)
-    np.testing.assert_allclose(np.exp(Tensor(x).log_softmax(axis=0).data), p, rtol=1e-12)
+    np.testing.assert_allclose(np.exp(Tensor(x).log_softmax(axis=0).numpy()), p, rtol=1e-12)
 
 
 # ------------------------------------------------------------------------------------- shapes
@@ -517,7 +517,7 @@ def test_float32_stays_float32_through_ops_and_gradients():
     assert out.dtype == np.float32
     out.backward()
     assert x.grad.dtype == np.float32 and w.grad.dtype == np.float32
-    x64, w64 = x.data.astype(np.float64), w.data.astype(np.float64)
+    x64, w64 = x.numpy().astype(np.float64), w.numpy().astype(np.float64)
     ref = ag_grad(
         lambda a, b: anp.mean(anp.log(ag_softmax(anp.tanh(anp.dot(a, b)) * 2.0 + 1, -1))) / 3
     )(x64, w64)
@@ -627,7 +627,7 @@ def test_leaf_grad_does_not_alias_the_array_passed_to_backward():
 def test_leaf_grad_does_not_alias_data_or_views():
     x = Tensor(np.arange(6.0), requires_grad=True)
     x.reshape(2, 3).sum().backward()  # reshape's gradient is a view of a broadcast
-    assert x.grad.data.flags.writeable and x.grad.shape == (6,)
+    assert x.grad.numpy().flags.writeable and x.grad.shape == (6,)
     x.grad[0] = 5.0  # the caller may write into its own .grad
     np.testing.assert_array_equal(x.grad, [5.0, 1, 1, 1, 1, 1])
 
@@ -674,7 +674,7 @@ def test_no_grad_records_nothing_and_detach_cuts_the_graph():
     np.testing.assert_array_equal(d.numpy(), x.numpy())
     loss = (x * d).sum()  # d is a constant: dloss/dx = d
     loss.backward()
-    np.testing.assert_array_equal(x.grad, x.data)
+    np.testing.assert_array_equal(x.grad, x.numpy())
 
 
 def test_a_deep_chain_backpropagates_without_recursion_error():
@@ -832,7 +832,7 @@ def test_changes_made_before_the_graph_was_built_are_fine():
     x = Tensor(rand(3), requires_grad=True)
     with no_grad():
         x += 1.0
-    x0 = x.data.copy()
+    x0 = x.numpy().copy()
     (x * x).sum().backward()
     np.testing.assert_allclose(x.grad, 2 * x0)
 
@@ -844,7 +844,7 @@ def test_in_place_change_of_a_leaf_that_requires_grad_is_refused_outside_no_grad
     with pytest.raises(InputError) as e:
         _change_in_place(p, how)
     assert "no_grad" in _one_line(e)
-    np.testing.assert_array_equal(p.data, x0)  # refused before touching the data
+    np.testing.assert_array_equal(p.numpy(), x0)  # refused before touching the data
 
 
 def test_requires_grad_on_an_integer_tensor_is_refused():

@@ -103,13 +103,13 @@ class TensorNetwork(ModelBase):
         out.backward(output_gradient(out, Y, self.cost))
         if l2:
             for W in self.weights:
-                W.grad.data += (l2 / (n or len(X))) * W.data  # dC/dW + (l2 / n) W, in place
+                W.grad._data += (l2 / (n or len(X))) * W._data  # dC/dW + (l2 / n) W, in place
         opt.step()
 
     def outputs(self, X):
         """``a^L`` ``(m, n_L)`` (softmax applied for the log-likelihood), no graph recorded."""
         with no_grad():
-            out = self.model(Tensor(np.atleast_2d(self._inputs(X)))).data
+            out = self.model(Tensor(np.atleast_2d(self._inputs(X))))._data
         return functions.softmax(out) if self.cost is functions.log_likelihood else out
 
     def batch_cost(self, X, Y) -> float:
@@ -128,13 +128,13 @@ class TensorNetwork(ModelBase):
     def parameters(self) -> dict[str, np.ndarray]:
         """``W1, b1, ...``: the tensors' own arrays (``W^l`` is ``Linear.weight``, ``(n_l,
         n_{l-1})``, as PyTorch stores it)."""
-        return {name: p.data for name, p in zip(self._names, self._tensors)}
+        return {name: p._data for name, p in zip(self._names, self._tensors)}
 
     def set_parameters(self, arrays) -> None:
         """Copy ``W1, b1, ...`` into the tensors' own arrays."""
         self._checked(arrays)
         for name, p in zip(self._names, self._tensors):
-            p.data[...] = arrays[name]
+            p._data[...] = arrays[name]
 
     def optimizer_state(self) -> dict:
         """The optimizer's state, flat: ``"lr"``, and ``"<index>.<key>"`` -> number or array."""

@@ -1,6 +1,6 @@
 """Tensor autograd, the core: the ``Tensor`` class, the graph it records and the backward walk.
 
-A ``Tensor`` wraps an array (``.data``). An operation on tensors that require gradients records
+A ``Tensor`` wraps an array (``._data``; ``.numpy()`` gives it). An operation on tensors that require gradients records
 its inputs and a *backward rule*: a plain function ``rule(g, out) -> (grad per input)`` that turns
 ``g = dL/d(out)`` into ``dL/d(input)`` for each input, using what the forward pass kept. The
 operations live in the ``ops_*`` modules, each rule right under its forward; they attach
@@ -67,7 +67,7 @@ def _array(data, dtype=None):
     ):
         return data  # the common case, a batch of data: nothing to convert or check
     if isinstance(data, Tensor):
-        data = data.data
+        data = data._data
     try:
         array = xp.asarray(data, dtype=dtype)
     except (TypeError, ValueError) as e:
@@ -83,8 +83,9 @@ class Tensor:
     """An array that remembers how it was made. ``Tensor(data, requires_grad=False, dtype=None)``.
 
     Floats keep their dtype (float32 or float64; Python floats become float64); integer tensors
-    are for indices and labels and cannot require gradients. ``.data`` is the numpy array itself
-    (in PyTorch it is a Tensor); ``.grad`` is a Tensor, or None.
+    are for indices and labels and cannot require gradients. ``.data`` is, as in PyTorch, a Tensor
+    that shares this tensor's memory and is not tracked: ``p.data += -lr * p.grad`` changes ``p``
+    (``.numpy()`` gives the array itself); ``.grad`` is a Tensor, or None.
     """
 
     __slots__ = (
@@ -96,14 +97,14 @@ class Tensor:
         "_saved",
         "_stamp",
         "_version",
-        "data",
+        "_data",
         "requires_grad",
     )
     __array_priority__ = 1000  # numpy array (op) Tensor defers to Tensor's reflected operators
     __hash__ = object.__hash__  # `==` is elementwise (below); graphs key tensors by identity
 
     def __init__(self, data, requires_grad: bool = False, dtype=None):
-        self.data = _array(data, dtype)
+        self._data = _array(data, dtype)
         self.requires_grad = False
         self._grad = None
         self._version = 0
@@ -116,52 +117,52 @@ class Tensor:
             self.requires_grad_()
 
     # -------------------------------------------------------------------- basics
-    shape = property(lambda self: self.data.shape)
-    dtype = property(lambda self: self.data.dtype)
-    ndim = property(lambda self: self.data.ndim)
+    shape = property(lambda self: self._data.shape)
+    dtype = property(lambda self: self._data.dtype)
+    ndim = property(lambda self: self._data.ndim)
     is_leaf = property(lambda self: self._backward is None)
     grad_fn = property(lambda self: self._backward)
 
     def size(self, dim: int | None = None):
         """The shape, or its length along ``dim`` (PyTorch's ``size()``; numpy's is ``numel``)."""
-        return self.data.shape if dim is None else self.data.shape[check_dim(self, dim)]
+        return self._data.shape if dim is None else self._data.shape[check_dim(self, dim)]
 
     def numel(self) -> int:
         """The number of elements, ``prod(shape)`` (PyTorch's numel)."""
-        return self.data.size
+        return self._data.size
 
     def dim(self) -> int:
         """The number of dimensions, ``len(shape)`` (PyTorch's dim)."""
-        return self.data.ndim
+        return self._data.ndim
 
     def __len__(self):
-        return len(self.data)
+        return len(self._data)
 
     def __repr__(self):
         grad = ", requires_grad=True" if self.requires_grad else ""
-        body = xp.array2string(self.data, precision=4, separator=", ", prefix="Tensor(")
+        body = xp.array2string(self._data, precision=4, separator=", ", prefix="Tensor(")
         return f"Tensor({body}{grad})"
 
     def __array__(self, dtype=None, copy=None):
         """numpy functions see the data (``np.asarray(t)``, ``np.allclose(t.grad, ...)``)."""
-        return self.data if dtype is None else self.data.astype(dtype)
+        return self._data if dtype is None else self._data.astype(dtype)
 
     def numpy(self):
         """The data as a numpy array (the same memory: changing it bypasses autograd)."""
-        return self.data
+        return self._data
 
     def item(self):
         """The one element of a one-element tensor as a Python number (PyTorch's item)."""
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise InputError(
                 f"item() needs a one-element tensor, this one has shape {self.shape}; use "
                 ".tolist() for all the values."
             )
-        return self.data.item()
+        return self._data.item()
 
     def tolist(self):
         """The data as nested lists of shape ``shape``, a number if 0-d (PyTorch's tolist)."""
-        return self.data.tolist()
+        return self._data.tolist()
 
     def __float__(self):
         return float(self.item())
@@ -172,17 +173,33 @@ class Tensor:
     def __bool__(self):
         return bool(self.item())
 
+    @property
+    def data(self) -> Tensor:
+        """The same memory as a Tensor outside the graph (PyTorch's ``.data``): in-place changes
+        to it (``+=``, ``copy_``, ``zero_``, ...) change this tensor, unrecorded and unchecked."""
+        return Tensor(self._data)
+
+    @data.setter
+    def data(self, value) -> None:
+        array = _array(value)
+        if array.shape != self._data.shape and self._inputs:
+            raise InputError(
+                f"cannot set .data of shape {array.shape} on a tensor of shape "
+                f"{self._data.shape} that an operation made; set it on a leaf."
+            )
+        self._data = array
+
     def detach(self) -> Tensor:
         """The same data, cut from the graph (no gradient flows through it)."""
-        return Tensor(self.data)
+        return Tensor(self._data)
 
     # -------------------------------------------------------------------- autograd state
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Make this leaf a parameter (or not); returns it, as PyTorch does."""
-        if requires_grad and self.data.dtype not in FLOAT_DTYPES:
+        if requires_grad and self._data.dtype not in FLOAT_DTYPES:
             raise InputTypeError(
                 f"only float32/float64 tensors can require gradients, this one is "
-                f"{self.data.dtype}; pass dtype=np.float64 (or float32)."
+                f"{self._data.dtype}; pass dtype=np.float64 (or float32)."
             )
         if self._backward is not None and not requires_grad:
             raise InputError("requires_grad_(False) works on leaves; use .detach() here.")
@@ -203,7 +220,7 @@ class Tensor:
         if g is None:
             return None
         wrapper = getattr(self, "_grad_t", None)
-        if wrapper is None or wrapper.data is not g:
+        if wrapper is None or wrapper._data is not g:
             wrapper = self._grad_t = Tensor(g)
         return wrapper
 
@@ -212,13 +229,13 @@ class Tensor:
         if value is None:
             self._grad = None
             return
-        array = _array(value, self.data.dtype)
-        if array.shape != self.data.shape:
+        array = _array(value, self._data.dtype)
+        if array.shape != self._data.shape:
             raise InputError(
                 f"a .grad must have the tensor's shape {self.shape}, got {array.shape}."
             )
         self._grad = array
-        self._grad_t = value if isinstance(value, Tensor) and value.data is array else None
+        self._grad_t = value if isinstance(value, Tensor) and value._data is array else None
 
     # -------------------------------------------------------------------- backward
     def backward(self, gradient=None, retain_graph: bool = False, *, grad=None) -> None:
@@ -229,13 +246,13 @@ class Tensor:
         The graph is freed afterwards unless ``retain_graph=True`` (PyTorch's rule)."""
         gradient = grad if gradient is None else gradient
         if gradient is None:
-            if self.data.size != 1:
+            if self._data.size != 1:
                 raise InputError(
                     f"backward() with no argument needs a one-element tensor (a loss), this one "
                     f"has shape {self.shape}; reduce it first (e.g. .sum()) or pass gradient= "
                     f"an array of shape {self.shape}."
                 )
-            gradient = _seed(self.data.shape, self.data.dtype)  # dL/dL = 1
+            gradient = _seed(self._data.shape, self._data.dtype)  # dL/dL = 1
         else:
             gradient = _array(gradient, self.dtype)
             if gradient.shape != self.shape:
@@ -303,7 +320,7 @@ def _freed(g, out):
 def make(data, inputs, backward, saved=()) -> Tensor:
     """The result of an operation; it joins the graph when an input requires grad."""
     out = Tensor.__new__(Tensor)
-    out.data = data
+    out._data = data
     out._grad = None
     out._version = 0
     out._stamp = _CHANGES[0]
@@ -354,7 +371,7 @@ def _check_unchanged(node: Tensor) -> None:
 
 
 def _data(x):
-    return x.data if isinstance(x, Tensor) else x
+    return x._data if isinstance(x, Tensor) else x
 
 
 def _index(index):
@@ -369,12 +386,12 @@ def _index(index):
 def check_dim(x: Tensor, dim: int, extra: int = 0) -> int:
     """``dim`` counted from 0 for a tensor of ``x.ndim + extra`` dimensions (negative counts
     from the end, as in PyTorch), or a clear error when there is no such dimension."""
-    n = max(1, x.data.ndim + extra)
+    n = max(1, x._data.ndim + extra)
     if not isinstance(dim, (int, xp.integer)) or isinstance(dim, bool):
         raise InputTypeError(f"a dim is an integer, got {type(dim).__name__} {dim!r}.")
     if not -n <= dim < n:
         raise InputError(
-            f"dim {dim} is out of range for a tensor of {x.data.ndim} dimensions "
+            f"dim {dim} is out of range for a tensor of {x._data.ndim} dimensions "
             f"(shape {x.shape}): use -{n} to {n - 1}."
         )
     return int(dim) % n

@@ -27,15 +27,15 @@ def linear(x: Tensor, W: Tensor, b: Tensor | None = None, activation=None) -> Te
     ``dL/dx = G_z W``, ``dL/dW = G_z^T x``, ``dL/db = sum of G_z's rows``."""
     if not isinstance(x, Tensor):
         x = Tensor(x)
-    shape = x.data.shape
-    if len(shape) != 2 or shape[1] != W.data.shape[1]:
+    shape = x._data.shape
+    if len(shape) != 2 or shape[1] != W._data.shape[1]:
         raise InputError(
-            f"linear layer expects input of shape (samples, {W.data.shape[1]}), got {shape}."
+            f"linear layer expects input of shape (samples, {W._data.shape[1]}), got {shape}."
         )
-    z = x.data @ W.data.T
+    z = x._data @ W._data.T
     inputs = (x, W) if b is None else (x, W, b)
     if b is not None:
-        z += b.data
+        z += b._data
     if activation is None:
         return _make(z, inputs, _linear_back, (None, None))
     if not isinstance(activation, functions.Activation):
@@ -46,11 +46,11 @@ def linear(x: Tensor, W: Tensor, b: Tensor | None = None, activation=None) -> Te
 def _linear_back(g, out):
     fn, z = out._saved
     if fn is not None:  # through the activation first: G_z = G (.) f'(z, a)
-        g = times_derivative(g, fn, z, out.data)
+        g = times_derivative(g, fn, z, out._data)
     x, W = out._inputs[0], out._inputs[1]
     grads = [
-        g @ W.data if x.requires_grad else None,
-        g.T @ x.data if W.requires_grad else None,
+        g @ W._data if x.requires_grad else None,
+        g.T @ x._data if W.requires_grad else None,
     ]
     if len(out._inputs) == 3:
         grads.append(xp.dot(_ones(len(g), g.dtype), g))  # column sums as 1^T G: (m,) . (m, n)
@@ -71,15 +71,15 @@ def _ones(m, dtype):
 
 def _rows(x: Tensor, what: str):
     """``(m, k)`` of a 2-D tensor of scores, or a clear error."""
-    if not isinstance(x, Tensor) or x.data.ndim != 2:
-        shape = x.data.shape if isinstance(x, Tensor) else getattr(x, "shape", type(x).__name__)
+    if not isinstance(x, Tensor) or x._data.ndim != 2:
+        shape = x._data.shape if isinstance(x, Tensor) else getattr(x, "shape", type(x).__name__)
         raise InputError(f"{what} must be a 2-D tensor (samples, classes), got {shape}.")
-    return x.data.shape
+    return x._data.shape
 
 
 def _labels(target, n_classes: int, m: int):
     """Integer labels ``(m,)`` (checked), or None when ``target`` is already ``(m, n_classes)``."""
-    t = target.data if isinstance(target, Tensor) else xp.asarray(target)
+    t = target._data if isinstance(target, Tensor) else xp.asarray(target)
     if t.ndim == 2 and t.shape == (m, n_classes):
         return None, t
     if t.ndim != 1 or len(t) != m or t.dtype.kind not in "iu":
@@ -103,7 +103,7 @@ def cross_entropy(logits: Tensor, target, reduction: str = "mean") -> Tensor:
     m, k = _rows(logits, "cross_entropy's logits")
     scale = _reduction(reduction, m)
     labels, rows = _labels(target, k, m)
-    log_p = functions.log_softmax(logits.data, axis=1)
+    log_p = functions.log_softmax(logits._data, axis=1)
     picked = log_p[xp.arange(m), labels] if labels is not None else (rows * log_p).sum(axis=1)
     losses = -picked
     loss = losses if scale is None else losses.sum() * scale
@@ -160,7 +160,7 @@ def mse(input: Tensor, target, reduction: str = "mean") -> Tensor:
             f"mse needs input and target of one shape, got {input.shape} and {target.shape}."
         )
     squares = (input - target) ** 2
-    scale = _reduction(reduction, squares.data.size)
+    scale = _reduction(reduction, squares._data.size)
     return squares if scale is None else squares.sum() * scale
 
 
@@ -169,7 +169,7 @@ def cost(output: Tensor, target, name: str = "quadratic") -> Tensor:
     over samples, ``C = (1/m) sum_i sum_j C(a_ij, y_ij)``; its backward rule is the table's
     ``dC/da`` (divided by m). ``name``: quadratic or cross_entropy (sigmoid outputs)."""
     entry = name if isinstance(name, functions.Cost) else functions.cost(name)
-    a = output.data
+    a = output._data
     y = _targets(entry, a, target)
     value = xp.asarray(entry.total(a, y) * (1.0 / len(a)), dtype=a.dtype)
     return _make(value, (output,), _cost_back, (entry, y))
@@ -177,12 +177,12 @@ def cost(output: Tensor, target, name: str = "quadratic") -> Tensor:
 
 def _cost_back(g, out):
     entry, y = out._saved
-    a = out._inputs[0].data
+    a = out._inputs[0]._data
     return (_cost_gradient(entry, a, y, float(g) / len(a)),)  # g: the loss's one-element gradient
 
 
 def _targets(entry, a, target):
-    y = target.data if isinstance(target, Tensor) else xp.asarray(target, dtype=a.dtype)
+    y = target._data if isinstance(target, Tensor) else xp.asarray(target, dtype=a.dtype)
     if y.shape != a.shape:
         raise InputError(
             f"the {entry.name} cost needs targets of the output's shape {a.shape}, got {y.shape}."
@@ -206,7 +206,7 @@ def output_gradient(output: Tensor, target, name="quadratic"):
     fills the parameters' ``.grad`` as ``cost(...).backward()`` would: the start of backprop
     (BP1's ``dC/da``), where a training step has no use for the cost's value."""
     entry = name if isinstance(name, functions.Cost) else functions.cost(name)
-    a = output.data
+    a = output._data
     scale = 1.0 / max(1, len(a))
     if entry is functions.log_likelihood:
         m, k = _rows(output, "the log-likelihood's logits")

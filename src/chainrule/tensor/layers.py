@@ -39,7 +39,7 @@ class Embedding(Module):
 
     def forward(self, indices):
         """``weight[indices]``, shape ``(*indices.shape, dim)``; backward scatter-adds."""
-        index = indices.data if isinstance(indices, Tensor) else xp.asarray(indices)
+        index = indices._data if isinstance(indices, Tensor) else xp.asarray(indices)
         if index.dtype.kind not in "iu":
             raise InputError(f"Embedding needs integer indices, got {index.dtype}.")
         n = self.weight.shape[0]
@@ -86,10 +86,10 @@ class BatchNorm1d(Module):
             var = x.var(0, keepdim=True, unbiased=False)
             with no_grad():
                 m = self.momentum
-                self.running_mean.data[...] = (1 - m) * self.running_mean.data + m * mean.data[0]
-                unbiased = var.data[0] * (x.shape[0] / (x.shape[0] - 1))
-                self.running_var.data[...] = (1 - m) * self.running_var.data + m * unbiased
-                self.num_batches_tracked.data[...] += 1
+                self.running_mean._data[...] = (1 - m) * self.running_mean._data + m * mean._data[0]
+                unbiased = var._data[0] * (x.shape[0] / (x.shape[0] - 1))
+                self.running_var._data[...] = (1 - m) * self.running_var._data + m * unbiased
+                self.num_batches_tracked._data[...] += 1
         else:
             mean, var = self.running_mean, self.running_var
         return self.weight * (x - mean) / (var + self.eps) ** 0.5 + self.bias

@@ -120,7 +120,7 @@ class Module:
 
     def state_dict(self) -> dict[str, np.ndarray]:
         """Copies of the parameters' and buffers' arrays by name (``"0.weight"``, ...)."""
-        return {name: p.data.copy() for name, p in self._named_state()}
+        return {name: p._data.copy() for name, p in self._named_state()}
 
     def load_state_dict(self, state: dict) -> None:
         """Copy arrays into the parameters, checking names and shapes first (all or nothing)."""
@@ -138,7 +138,7 @@ class Module:
                     f"parameter has {p.shape}."
                 )
         for name, p in params.items():
-            p.data[...] = state[name]
+            p._data[...] = state[name]
             mark_changed(p)
 
 
@@ -169,11 +169,11 @@ def init_(weight: Parameter, scheme: str, rng: np.random.Generator) -> None:
     n_out, n_in = weight.shape
     if scheme == "pytorch":
         bound = 1.0 / np.sqrt(n_in)
-        weight.data[...] = rng.uniform(-bound, bound, (n_out, n_in))
+        weight._data[...] = rng.uniform(-bound, bound, (n_out, n_in))
         return
     if scheme not in INITS:
         raise InputError(f"unknown init {scheme!r}: choose one of {', '.join(INITS)}, pytorch.")
-    weight.data[...] = rng.standard_normal((n_out, n_in)) * INITS[scheme](n_in, n_out)
+    weight._data[...] = rng.standard_normal((n_out, n_in)) * INITS[scheme](n_in, n_out)
 
 
 class Linear(Module):

@@ -35,7 +35,7 @@ def _binary(a, b, op, backward, name) -> Tensor:
     a = as_tensor(a, b if isinstance(b, Tensor) else None)
     b = as_tensor(b, a)
     try:
-        data = op(a.data, b.data)
+        data = op(a._data, b._data)
     except ValueError:
         raise InputError(
             f"cannot {name} tensors of shapes {a.shape} and {b.shape}: they do not broadcast "
@@ -46,7 +46,7 @@ def _binary(a, b, op, backward, name) -> Tensor:
 
 def _binary_grads(out, ga, gb):
     a, b = out._inputs
-    return unbroadcast(ga, a.data.shape), unbroadcast(gb, b.data.shape)
+    return unbroadcast(ga, a._data.shape), unbroadcast(gb, b._data.shape)
 
 
 # ------------------------------------------------------------------------ a + b
@@ -74,7 +74,7 @@ Tensor.__rmul__ = lambda self, other: _binary(other, self, xp.multiply, _mul_bac
 
 def _mul_back(g, out):  # d(a b) = b da + a db
     a, b = out._inputs
-    return _binary_grads(out, g * b.data, g * a.data)
+    return _binary_grads(out, g * b._data, g * a._data)
 
 
 # ------------------------------------------------------------------------ a / b
@@ -83,12 +83,12 @@ Tensor.__rtruediv__ = lambda self, other: _binary(other, self, xp.divide, _div_b
 
 
 def _div_back(g, out):  # d(a / b) = da / b - (a / b^2) db = da / b - out / b db
-    b = out._inputs[1].data
-    return _binary_grads(out, g / b, -g * out.data / b)
+    b = out._inputs[1]._data
+    return _binary_grads(out, g / b, -g * out._data / b)
 
 
 # ------------------------------------------------------------------------ -x
-Tensor.__neg__ = lambda self: make(-self.data, (self,), _neg_back)
+Tensor.__neg__ = lambda self: make(-self._data, (self,), _neg_back)
 
 
 def _neg_back(g, out):
@@ -102,12 +102,12 @@ def _pow(self, exponent):
     if isinstance(exponent, Tensor):
         raise InputTypeError("a tensor exponent is not supported; use exp(k * log(x)).")
     k = float(exponent)
-    return make(self.data**k, (self,), _pow_back, (k,))
+    return make(self._data**k, (self,), _pow_back, (k,))
 
 
 def _pow_back(g, out):  # d(x^k) = k x^(k-1) dx
     (k,) = out._saved
-    x = out._inputs[0].data
+    x = out._inputs[0]._data
     return (g * (k * x ** (k - 1)),)
 
 
@@ -115,17 +115,17 @@ def _pow_back(g, out):  # d(x^k) = k x^(k-1) dx
 def apply(x: Tensor, fn: functions.Activation) -> Tensor:
     """``fn(x)`` elementwise for an entry ``fn`` of the shared table; its backward rule is the
     table's derivative ``f'(x, y)`` times the incoming gradient."""
-    if fn is functions.log and x.data.size and x.data.min() <= 0:
+    if fn is functions.log and x._data.size and x._data.min() <= 0:
         raise InputError(
-            f"log of a tensor with values <= 0 (smallest {x.data.min()}); the logarithm is only "
+            f"log of a tensor with values <= 0 (smallest {x._data.min()}); the logarithm is only "
             "defined for positive numbers: clip the input (e.g. x.clip(1e-12, None))."
         )
-    return make(fn.forward(x.data), (x,), _apply_back, (fn,))
+    return make(fn.forward(x._data), (x,), _apply_back, (fn,))
 
 
 def _apply_back(g, out):  # the activation table's derivative f'(x, y), times g
     (fn,) = out._saved
-    return (times_derivative(g, fn, out._inputs[0].data, out.data),)
+    return (times_derivative(g, fn, out._inputs[0]._data, out._data),)
 
 
 def times_derivative(g, fn, x, y):
@@ -164,26 +164,26 @@ relu = _table(functions.relu)
 def abs(x):
     """``|x|``; its derivative is sign(x) (0 at 0, as PyTorch takes it)."""
     x = as_tensor(x)
-    return make(xp.abs(x.data), (x,), _abs_back)
+    return make(xp.abs(x._data), (x,), _abs_back)
 
 
 def _abs_back(g, out):
-    return (g * xp.sign(out._inputs[0].data),)
+    return (g * xp.sign(out._inputs[0]._data),)
 
 
 @method("sqrt")
 def sqrt(x):
     """``sqrt(x)``; d sqrt(x) = dx / (2 sqrt(x))."""
     x = as_tensor(x)
-    if x.data.size and x.data.min() < 0:
+    if x._data.size and x._data.min() < 0:
         raise InputError(
-            f"sqrt of a tensor with negative values (smallest {x.data.min()}); clamp it first."
+            f"sqrt of a tensor with negative values (smallest {x._data.min()}); clamp it first."
         )
-    return make(xp.sqrt(x.data), (x,), _sqrt_back)
+    return make(xp.sqrt(x._data), (x,), _sqrt_back)
 
 
 def _sqrt_back(g, out):
-    return (g / (2 * out.data),)
+    return (g / (2 * out._data),)
 
 
 # ------------------------------------------------------------------------ clamp
@@ -192,12 +192,12 @@ def _sqrt_back(g, out):
 def clamp(x, min=None, max=None):
     """``x`` limited to ``[min, max]``; the gradient passes where x was inside (ends included)."""
     x = as_tensor(x)
-    return make(xp.clip(x.data, min, max), (x,), _clamp_back, (min, max))
+    return make(xp.clip(x._data, min, max), (x,), _clamp_back, (min, max))
 
 
 def _clamp_back(g, out):
     low, high = out._saved
-    x = out._inputs[0].data
+    x = out._inputs[0]._data
     inside = xp.ones_like(x, dtype=bool)
     if low is not None:
         inside &= x >= low
@@ -213,7 +213,7 @@ def where(condition, a, b) -> Tensor:
     a = as_tensor(a, b if isinstance(b, Tensor) else None)
     b = as_tensor(b, a)
     try:
-        data = xp.where(condition, a.data, b.data)
+        data = xp.where(condition, a._data, b._data)
     except ValueError:
         raise InputError(
             f"cannot choose between tensors of shapes {a.shape} and {b.shape} with a condition "
@@ -242,7 +242,7 @@ def _choose(a, b, larger):
     a = as_tensor(a, b if isinstance(b, Tensor) else None)
     b = as_tensor(b, a)
     try:
-        data = (xp.maximum if larger else xp.minimum)(a.data, b.data)
+        data = (xp.maximum if larger else xp.minimum)(a._data, b._data)
     except ValueError:
         raise InputError(
             f"cannot compare tensors of shapes {a.shape} and {b.shape}: they do not broadcast."
@@ -252,8 +252,8 @@ def _choose(a, b, larger):
 
 def _choose_back(g, out):  # the chosen operand gets g; at a tie each gets g / 2
     a, b = out._inputs
-    wa = (a.data == out.data).astype(g.dtype)
-    wb = (b.data == out.data).astype(g.dtype)
+    wa = (a._data == out._data).astype(g.dtype)
+    wb = (b._data == out._data).astype(g.dtype)
     total = wa + wb
     return _binary_grads(out, g * (wa / total), g * (wb / total))
 
@@ -265,7 +265,7 @@ Tensor.minimum = minimum
 # ------------------------------------------------------------------------ comparisons
 def _compare(op):
     def compare(self, other):
-        return Tensor(op(self.data, _data(other)))  # booleans: no gradient
+        return Tensor(op(self._data, _data(other)))  # booleans: no gradient
 
     return compare
 
@@ -288,16 +288,16 @@ def to(self, dtype):
             raise InputError(f"chainrule tensors live on the CPU (numpy); .to({dtype!r}) can't.")
         return self
     dtype = xp.dtype(dtype)
-    if dtype == self.data.dtype:
+    if dtype == self._data.dtype:
         return self
-    data = self.data.astype(dtype)
+    data = self._data.astype(dtype)
     if dtype not in FLOAT_DTYPES:
         return Tensor(data)  # integers and booleans carry no gradient
     return make(data, (self,), _to_back)
 
 
 def _to_back(g, out):
-    return (g.astype(out._inputs[0].data.dtype),)
+    return (g.astype(out._inputs[0]._data.dtype),)
 
 
 Tensor.float = lambda self: self.to(xp.float32)
@@ -311,7 +311,7 @@ Tensor.bool = lambda self: self.to(xp.bool_)
 @method()
 def clone(self):
     """A copy of the data that stays in the graph (the gradient passes through unchanged)."""
-    return make(self.data.copy(), (self,), _clone_back)
+    return make(self._data.copy(), (self,), _clone_back)
 
 
 def _clone_back(g, out):
@@ -323,5 +323,5 @@ def allclose(a, b, rtol: float = 1e-5, atol: float = 1e-8) -> bool:
     return bool(xp.allclose(_data(a), _data(b), rtol=rtol, atol=atol))
 
 
-Tensor.all = lambda self: Tensor(xp.all(self.data))
-Tensor.any = lambda self: Tensor(xp.any(self.data))
+Tensor.all = lambda self: Tensor(xp.all(self._data))
+Tensor.any = lambda self: Tensor(xp.any(self._data))

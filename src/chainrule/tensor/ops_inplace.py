@@ -1,6 +1,6 @@
 """In-place changes: ``t += x``, ``t[i] = v``, ``zero_()``, ``fill_()``.
 
-They change ``.data`` directly, outside the graph. A tensor that requires grad may be changed
+They change ``._data`` directly, outside the graph. A tensor that requires grad may be changed
 only inside ``no_grad()`` (an optimizer step, an init); every change bumps the tensor's version,
 so a graph that used the old values refuses to backpropagate (see core's ``_check_unchanged``).
 """
@@ -23,7 +23,7 @@ def _in_place(self, change):
             "an in-place change to a tensor that requires grad would make its gradient "
             "wrong; write t = t + x instead, or change it inside `with no_grad():`."
         )
-    change(self.data)
+    change(self._data)
     mark_changed(self)  # graphs that used the old values now refuse to backpropagate
     return self
 

@@ -39,19 +39,19 @@ def _put_back(g, axis, keepdim):
 def _sum(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """``sum_i x_i`` over ``dim``; every summed element gets the sum's gradient."""
     axis, keep = _axes(self, dim, axis, keepdim, keepdims)
-    return make(self.data.sum(axis=axis, keepdims=keep), (self,), _sum_back, (axis, keep))
+    return make(self._data.sum(axis=axis, keepdims=keep), (self,), _sum_back, (axis, keep))
 
 
 def _sum_back(g, out):
     axis, keepdim = out._saved
-    return (xp.broadcast_to(_put_back(g, axis, keepdim), out._inputs[0].data.shape),)
+    return (xp.broadcast_to(_put_back(g, axis, keepdim), out._inputs[0]._data.shape),)
 
 
 @method("mean")
 def _mean(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """The sum divided by the count of summed elements."""
     total = self.sum(dim, keepdim, axis=axis, keepdims=keepdims)
-    return total * (total.data.size / max(1, self.data.size))
+    return total * (total._data.size / max(1, self._data.size))
 
 
 # ------------------------------------------------------------------------ var, std
@@ -64,8 +64,8 @@ def _var(
     2 (x_i - mean) / (N - c) (the mean's own change sums to zero)."""
     axis, keep = _axes(self, dim, axis, keepdim, keepdims)
     c = (1 if unbiased else 0) if correction is None else correction
-    centred = self.data - self.data.mean(axis=axis, keepdims=True)
-    n = self.data.size // max(1, centred.mean(axis=axis, keepdims=True).size)
+    centred = self._data - self._data.mean(axis=axis, keepdims=True)
+    n = self._data.size // max(1, centred.mean(axis=axis, keepdims=True).size)
     if n - c <= 0:
         raise InputError(f"var over {n} element(s) with correction {c} divides by {n - c}.")
     value = (centred * centred).sum(axis=axis, keepdims=keep) / (n - c)
@@ -99,20 +99,20 @@ class MaxMin(NamedTuple):
 def _amax(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """The largest element over ``dim``; the gradient is shared equally between ties."""
     axis, keep = _axes(self, dim, axis, keepdim, keepdims)
-    return make(self.data.max(axis=axis, keepdims=keep), (self,), _extreme_back, (axis, keep))
+    return make(self._data.max(axis=axis, keepdims=keep), (self,), _extreme_back, (axis, keep))
 
 
 @method("amin")
 def _amin(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
     """The smallest element over ``dim``; the gradient is shared equally between ties."""
     axis, keep = _axes(self, dim, axis, keepdim, keepdims)
-    return make(self.data.min(axis=axis, keepdims=keep), (self,), _extreme_back, (axis, keep))
+    return make(self._data.min(axis=axis, keepdims=keep), (self,), _extreme_back, (axis, keep))
 
 
 def _extreme_back(g, out):
     axis, keepdim = out._saved
-    x = out._inputs[0].data
-    m, g = _put_back(out.data, axis, keepdim), _put_back(g, axis, keepdim)
+    x = out._inputs[0]._data
+    m, g = _put_back(out._data, axis, keepdim), _put_back(g, axis, keepdim)
     mask = x == m
     return (mask * (g / mask.sum(axis=axis, keepdims=True)),)
 
@@ -136,8 +136,8 @@ def _min(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
 
 def _pick(x, dim, axis, keepdim, keepdims, arg):
     axis, keep = _axes(x, dim, axis, keepdim, keepdims)
-    index = arg(x.data, axis=axis, keepdims=True)
-    values = xp.take_along_axis(x.data, index, axis=axis)
+    index = arg(x._data, axis=axis, keepdims=True)
+    values = xp.take_along_axis(x._data, index, axis=axis)
     if not keep:
         values, shown = values.squeeze(axis), index.squeeze(axis)
     else:
@@ -147,7 +147,7 @@ def _pick(x, dim, axis, keepdim, keepdims, arg):
 
 def _pick_back(g, out):
     axis, keepdim, index = out._saved
-    grad = xp.zeros_like(out._inputs[0].data)
+    grad = xp.zeros_like(out._inputs[0]._data)
     xp.put_along_axis(grad, index, _put_back(g, axis, keepdim), axis=axis)
     return (grad,)
 
@@ -156,14 +156,14 @@ def _pick_back(g, out):
 def _argmax(self, dim=None, keepdim=False):
     """The index of the largest element (over everything, flattened, when ``dim`` is None)."""
     axis = None if dim is None else check_dim(self, dim)
-    return Tensor(xp.argmax(self.data, axis=axis, keepdims=keepdim and dim is not None))
+    return Tensor(xp.argmax(self._data, axis=axis, keepdims=keepdim and dim is not None))
 
 
 @method("argmin")
 def _argmin(self, dim=None, keepdim=False):
     """The index of the smallest element (over everything, flattened, when ``dim`` is None)."""
     axis = None if dim is None else check_dim(self, dim)
-    return Tensor(xp.argmin(self.data, axis=axis, keepdims=keepdim and dim is not None))
+    return Tensor(xp.argmin(self._data, axis=axis, keepdims=keepdim and dim is not None))
 
 
 # ------------------------------------------------------------------------ logsumexp, softmax
@@ -172,28 +172,28 @@ def _logsumexp(self, dim, keepdim=False):
     """``log sum_i exp(x_i)`` over ``dim``, shifted by the max so no exponent overflows; its
     derivative is softmax: d/dx_i = exp(x_i - out)."""
     axis, keep = _axes(self, dim, None, keepdim, None)
-    m = self.data.max(axis=axis, keepdims=True)
+    m = self._data.max(axis=axis, keepdims=True)
     m = xp.where(xp.isfinite(m), m, 0)
-    value = xp.log(xp.exp(self.data - m).sum(axis=axis, keepdims=True)) + m
+    value = xp.log(xp.exp(self._data - m).sum(axis=axis, keepdims=True)) + m
     return make(value if keep else value.squeeze(axis), (self,), _logsumexp_back, (axis, keep))
 
 
 def _logsumexp_back(g, out):
     axis, keepdim = out._saved
-    x = out._inputs[0].data
-    return (_put_back(g, axis, keepdim) * xp.exp(x - _put_back(out.data, axis, keepdim)),)
+    x = out._inputs[0]._data
+    return (_put_back(g, axis, keepdim) * xp.exp(x - _put_back(out._data, axis, keepdim)),)
 
 
 @method("softmax")
 def _softmax(self, dim=-1, *, axis=None):
     """``e^{x_j} / sum_k e^{x_k}`` along ``dim`` (the shared table's stable form)."""
     axis = check_dim(self, dim if axis is None else axis)
-    return make(functions.softmax(self.data, axis), (self,), _softmax_back, (axis,))
+    return make(functions.softmax(self._data, axis), (self,), _softmax_back, (axis,))
 
 
 def _softmax_back(g, out):  # da_j/dz_k = a_j (delta_jk - a_k)  =>  dz = a (g - sum(g a))
     (axis,) = out._saved
-    a = out.data
+    a = out._data
     return (a * (g - (g * a).sum(axis=axis, keepdims=True)),)
 
 
@@ -201,9 +201,9 @@ def _softmax_back(g, out):  # da_j/dz_k = a_j (delta_jk - a_k)  =>  dz = a (g - 
 def _log_softmax(self, dim=-1, *, axis=None):
     """``x_j - logsumexp(x)`` along ``dim``."""
     axis = check_dim(self, dim if axis is None else axis)
-    return make(functions.log_softmax(self.data, axis), (self,), _log_softmax_back, (axis,))
+    return make(functions.log_softmax(self._data, axis), (self,), _log_softmax_back, (axis,))
 
 
 def _log_softmax_back(g, out):  # d(z - logsumexp z) = g - softmax(z) sum(g)
     (axis,) = out._saved
-    return (g - xp.exp(out.data) * g.sum(axis=axis, keepdims=True),)
+    return (g - xp.exp(out._data) * g.sum(axis=axis, keepdims=True),)

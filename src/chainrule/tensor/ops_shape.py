@@ -33,23 +33,23 @@ def _shape_args(shape):
 def _reshape(self, *shape):
     shape = _shape_args(shape)
     try:
-        data = self.data.reshape(shape)
+        data = self._data.reshape(shape)
     except (ValueError, TypeError):
         raise InputError(
-            f"cannot reshape a tensor of shape {self.shape} ({self.data.size} elements) into "
+            f"cannot reshape a tensor of shape {self.shape} ({self._data.size} elements) into "
             f"{tuple(shape)}."
         ) from None
     return make(data, (self,), _reshape_back)
 
 
 def _reshape_back(g, out):
-    return (g.reshape(out._inputs[0].data.shape),)
+    return (g.reshape(out._inputs[0]._data.shape),)
 
 
 @method()
 def flatten(self, start_dim: int = 0, end_dim: int = -1):
     """The dimensions ``start_dim..end_dim`` merged into one."""
-    shape = self.data.shape
+    shape = self._data.shape
     if not shape:
         return self.reshape(1)
     start, end = check_dim(self, start_dim), check_dim(self, end_dim)
@@ -61,13 +61,13 @@ def flatten(self, start_dim: int = 0, end_dim: int = -1):
 @method()
 def unsqueeze(self, dim: int):
     """A new dimension of size 1 at ``dim``."""
-    return self.reshape(xp.expand_dims(self.data, check_dim(self, dim, extra=1)).shape)
+    return self.reshape(xp.expand_dims(self._data, check_dim(self, dim, extra=1)).shape)
 
 
 @method()
 def squeeze(self, dim: int | None = None):
     """Drop dimensions of size 1 (only ``dim`` when given and of size 1, as PyTorch does)."""
-    shape = self.data.shape
+    shape = self._data.shape
     if dim is None:
         return self.reshape(tuple(n for n in shape if n != 1))
     dim = check_dim(self, dim)
@@ -82,7 +82,7 @@ def permute(self, *dims):
     """The dimensions in the order ``dims`` (each once)."""
     dims = tuple(check_dim(self, d) for d in _shape_args(dims)) or None
     try:
-        data = self.data.transpose(dims)
+        data = self._data.transpose(dims)
     except ValueError:
         raise InputError(
             f"cannot permute a tensor of shape {self.shape} with dims {dims}: give each "
@@ -102,7 +102,7 @@ def transpose(self, *dims):
     three or more are a permutation (numpy's ``transpose(axes)``)."""
     dims = _shape_args(dims)
     if len(dims) == 2:
-        order = list(range(self.data.ndim))
+        order = list(range(self._data.ndim))
         d0, d1 = (check_dim(self, d) for d in dims)
         order[d0], order[d1] = order[d1], order[d0]
         dims = order
@@ -120,7 +120,7 @@ def _getitem(self, index):
     ``x[range(n), y]``: numpy's indexing, with a gradient."""
     index = _index(index)
     try:
-        data = self.data[index]
+        data = self._data[index]
     except IndexError as e:
         raise InputError(f"cannot index a tensor of shape {self.shape}: {e}.") from None
     return make(data, (self,), _getitem_back, (index,))
@@ -128,7 +128,7 @@ def _getitem(self, index):
 
 def _getitem_back(g, out):  # scatter back; repeated integer indices add up
     (index,) = out._saved
-    grad = xp.zeros_like(out._inputs[0].data)
+    grad = xp.zeros_like(out._inputs[0]._data)
     xp.add.at(grad, index, g)
     return (grad,)
 
@@ -138,7 +138,7 @@ def concatenate(tensors, axis: int = 0) -> Tensor:
     """Join tensors along ``axis``; the gradient is cut back into the pieces."""
     tensors = tuple(as_tensor(t) for t in tensors)
     try:
-        data = xp.concatenate([t.data for t in tensors], axis=axis)
+        data = xp.concatenate([t._data for t in tensors], axis=axis)
     except ValueError:
         shapes = ", ".join(str(t.shape) for t in tensors)
         raise InputError(
@@ -150,7 +150,7 @@ def concatenate(tensors, axis: int = 0) -> Tensor:
 
 def _concatenate_back(g, out):
     (axis,) = out._saved
-    sizes = [t.data.shape[axis] for t in out._inputs]
+    sizes = [t._data.shape[axis] for t in out._inputs]
     return tuple(xp.split(g, xp.cumsum(sizes)[:-1], axis=axis))
 
 
@@ -175,7 +175,7 @@ def matmul(a, b) -> Tensor:
     dL/dA = G B^T and dL/dB = A^T G (summed over broadcast batch dimensions)."""
     a, b = as_tensor(a), as_tensor(b)
     try:
-        data = a.data @ b.data
+        data = a._data @ b._data
     except ValueError:
         raise InputError(
             f"cannot matmul tensors of shapes {a.shape} @ {b.shape}: the inner dimensions "
@@ -187,7 +187,7 @@ def matmul(a, b) -> Tensor:
 
 def _matmul_back(g, out):
     a, b = out._inputs
-    A, B = a.data, b.data
+    A, B = a._data, b._data
     if B.ndim == 1:  # a column for the product, and g gains its missing column axis
         B = B[:, None]
         g = g[..., None]
@@ -196,9 +196,9 @@ def _matmul_back(g, out):
         g = xp.expand_dims(g, -2)
     grad_a = grad_b = None
     if a.requires_grad:
-        grad_a = unbroadcast(g @ xp.swapaxes(B, -1, -2), A.shape).reshape(a.data.shape)
+        grad_a = unbroadcast(g @ xp.swapaxes(B, -1, -2), A.shape).reshape(a._data.shape)
     if b.requires_grad:
-        grad_b = unbroadcast(xp.swapaxes(A, -1, -2) @ g, B.shape).reshape(b.data.shape)
+        grad_b = unbroadcast(xp.swapaxes(A, -1, -2) @ g, B.shape).reshape(b._data.shape)
     return grad_a, grad_b
 
 

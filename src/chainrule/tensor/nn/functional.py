@@ -39,7 +39,7 @@ def log_softmax(input, dim: int) -> Tensor:
 def one_hot(tensor, num_classes: int = -1) -> Tensor:
     """Integer labels of any shape -> int64 rows of zeros with a 1 at each label (one more
     dimension of size ``num_classes``; -1: the largest label + 1)."""
-    labels = tensor.data if isinstance(tensor, Tensor) else xp.asarray(tensor)
+    labels = tensor._data if isinstance(tensor, Tensor) else xp.asarray(tensor)
     if labels.dtype.kind not in "iu":
         raise InputError(f"one_hot needs integer labels, got {labels.dtype}.")
     n = int(labels.max()) + 1 if num_classes == -1 else num_classes

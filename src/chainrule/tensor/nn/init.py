@@ -39,7 +39,7 @@ def calculate_gain(nonlinearity: str) -> float:
 
 
 def _fill(tensor: Tensor, values) -> Tensor:
-    tensor.data[...] = values
+    tensor._data[...] = values
     mark_changed(tensor)
     return tensor
 
@@ -47,7 +47,7 @@ def _fill(tensor: Tensor, values) -> Tensor:
 def _fans(tensor: Tensor):
     if tensor.ndim < 2:
         raise InputError(f"fan in/out need a weight of 2 or more dimensions, got {tensor.shape}.")
-    receptive = tensor.data[0, 0].size
+    receptive = tensor._data[0, 0].size
     return tensor.shape[1] * receptive, tensor.shape[0] * receptive
 
 

@@ -138,12 +138,12 @@ class SGD(Optimizer):
         lr = group["lr"]  # plain SGD, the hot path of the book's training
         for p in group["params"]:
             if p._grad is not None:
-                p.data -= lr * p._grad
+                p._data -= lr * p._grad
         mark_changed(*group["params"])
 
     def _update(self, p, grad, state, group):
         if group["weight_decay"]:
-            grad = grad + group["weight_decay"] * p.data
+            grad = grad + group["weight_decay"] * p._data
         momentum = group["momentum"]
         if momentum:
             b = state.get("momentum_buffer")
@@ -153,7 +153,7 @@ class SGD(Optimizer):
                 b *= momentum
                 b += (1 - group["dampening"]) * grad
             grad = grad + momentum * b if group["nesterov"] else b
-        p.data -= group["lr"] * grad
+        p._data -= group["lr"] * grad
 
 
 class Adam(Optimizer):
@@ -179,11 +179,11 @@ class Adam(Optimizer):
         b1, b2 = group["betas"]
         lr, wd = group["lr"], group["weight_decay"]
         if wd and self.decoupled:  # AdamW: p <- p (1 - lr wd), apart from the gradient
-            p.data *= 1 - lr * wd
+            p._data *= 1 - lr * wd
         elif wd:
-            grad = grad + wd * p.data
+            grad = grad + wd * p._data
         if not state:
-            state.update(step=0, exp_avg=xp.zeros_like(p.data), exp_avg_sq=xp.zeros_like(p.data))
+            state.update(step=0, exp_avg=xp.zeros_like(p._data), exp_avg_sq=xp.zeros_like(p._data))
         state["step"] += 1
         m, v, t = state["exp_avg"], state["exp_avg_sq"], state["step"]
         m *= b1
@@ -191,7 +191,7 @@ class Adam(Optimizer):
         v *= b2
         v += (1 - b2) * grad * grad
         step = lr * math.sqrt(1 - b2**t) / (1 - b1**t)
-        p.data -= step * m / (xp.sqrt(v) + group["eps"] * math.sqrt(1 - b2**t))
+        p._data -= step * m / (xp.sqrt(v) + group["eps"] * math.sqrt(1 - b2**t))
 
 
 class AdamW(Adam):
