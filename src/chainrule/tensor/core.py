@@ -1,11 +1,11 @@
 """Tensor autograd, the core: the ``Tensor`` class, the graph it records and the backward walk.
 
 A ``Tensor`` wraps an array (``._data``; ``.numpy()`` gives it). An operation on tensors that
-require gradients records its inputs and a *backward rule*: a plain function ``rule(g, out) -> (grad per input)`` that turns
-``g = dL/d(out)`` into ``dL/d(input)`` for each input, using what the forward pass kept. The
-operations live in the ``ops_*`` modules, each rule right under its forward; they attach
-themselves to ``Tensor`` as methods (``x + y``, ``x.sum()``, ...). ``backward()`` sorts the
-recorded graph topologically (iteratively) and applies the rules outputs-first, adding up
+require gradients records its inputs and a *backward rule*: a plain function ``rule(g, out) ->
+(grad per input)`` that turns ``g = dL/d(out)`` into ``dL/d(input)`` for each input, using what the
+forward pass kept. The operations live in the ``ops_*`` modules, each rule right under its forward;
+they attach themselves to ``Tensor`` as methods (``x + y``, ``x.sum()``, ...). ``backward()`` sorts
+the recorded graph topologically (iteratively) and applies the rules outputs-first, adding up
 contributions where a tensor is used more than once.
 
 Leaves (tensors you create with ``requires_grad=True``) accumulate into ``.grad`` (a Tensor of
