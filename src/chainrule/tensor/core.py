@@ -92,10 +92,11 @@ class Tensor:
     - ``core``: __array__, backward, __bool__, data, detach, dim, dtype, __float__, grad, grad_fn,
       __int__, is_leaf, item, __len__, ndim, numel, numpy, __repr__, requires_grad_, retain_grad,
       shape, size, tolist
+    - ``device``: cpu, device, is_cuda, to
     - ``ops_elementwise``: abs, __add__, add, all, any, apply, bool, clamp, clip, clone, div,
       double, __eq__, eq, exp, float, __ge__, ge, __gt__, gt, int, __le__, le, log, long, __lt__,
       lt, maximum, minimum, __mul__, mul, __ne__, ne, __neg__, neg, __pow__, pow, __radd__, relu,
-      __rmul__, __rsub__, __rtruediv__, sigmoid, sqrt, __sub__, sub, tanh, to, __truediv__
+      __rmul__, __rsub__, __rtruediv__, sigmoid, sqrt, __sub__, sub, tanh, __truediv__
     - ``ops_inplace``: fill_, __iadd__, __imul__, __isub__, __itruediv__, __setitem__, zero_
     - ``ops_reduce``: amax, amin, argmax, argmin, log_softmax, logsumexp, max, mean, min, softmax,
       std, sum, var
