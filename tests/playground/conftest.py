@@ -11,11 +11,11 @@ from __future__ import annotations
 import importlib.util
 import os
 import shutil
-import threading
-import time
 from dataclasses import dataclass
 
 import pytest
+
+from .live import running
 
 REQUIRE = os.environ.get("CHAINRULE_REQUIRE_BROWSER") == "1"
 INSTALL = (
@@ -54,20 +54,8 @@ class Running:
 def playground():
     """A playground server on 127.0.0.1 and a free port, for the whole test session."""
     need_web_stack()
-    from chainrule.playground.serve import bind, server, url_of
-
-    sock = bind("127.0.0.1", None)
-    instance = server(sock)
-    thread = threading.Thread(target=instance.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not instance.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("the playground server did not start within 20 s")
-        time.sleep(0.02)
-    yield Running(url_of(sock), instance.config.app)
-    instance.should_exit = True
-    thread.join(10)
+    with running() as (port, app):
+        yield Running(f"http://127.0.0.1:{port}/", app)
 
 
 @pytest.fixture(scope="session")
