@@ -8,6 +8,7 @@ Without a browser the browser tests are skipped with one line saying how to inst
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import shutil
@@ -58,9 +59,10 @@ def playground():
         yield Running(f"http://127.0.0.1:{port}/", app)
 
 
-@pytest.fixture(scope="session")
-def browser():
-    """A headless Chromium for the session (skipped, or failed in CI, when there is none)."""
+@contextlib.contextmanager
+def chromium(*args: str):
+    """A headless Chromium launched with ``args`` (skipped, or failed in CI, when there is
+    none)."""
     problem = missing()
     if problem:
         if REQUIRE:
@@ -69,11 +71,18 @@ def browser():
     from playwright.sync_api import sync_playwright  # (an optional test dependency)
 
     with sync_playwright() as p:
-        chromium = p.chromium.launch(
-            executable_path=shutil.which("chromium"), args=["--no-sandbox"]
+        launched = p.chromium.launch(
+            executable_path=shutil.which("chromium"), args=["--no-sandbox", *args]
         )
-        yield chromium
-        chromium.close()
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """A headless Chromium for the session."""
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture

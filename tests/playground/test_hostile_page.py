@@ -7,12 +7,12 @@ Both are refused and no session is made; the real page still works from ``localh
 from __future__ import annotations
 
 import http.server
-import shutil
 import threading
 
 import pytest
 
-from .conftest import REQUIRE, missing, need_web_stack
+from . import conftest
+from .conftest import need_web_stack
 from .live import running
 
 ATTACK = """<!doctype html><title>a page you happened to visit</title><script>
@@ -40,20 +40,8 @@ NAMES = ("socket", "same_host_socket", "fetch", "same_host_fetch")
 def chromium():
     """A headless Chromium that resolves evil.example to 127.0.0.1 (as a rebinding DNS would)."""
     need_web_stack()
-    problem = missing()
-    if problem:
-        if REQUIRE:
-            pytest.fail(problem)
-        pytest.skip(problem)
-    from playwright.sync_api import sync_playwright  # (an optional test dependency)
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=shutil.which("chromium"),
-            args=["--no-sandbox", "--host-resolver-rules=MAP evil.example 127.0.0.1"],
-        )
+    with conftest.chromium("--host-resolver-rules=MAP evil.example 127.0.0.1") as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")
