@@ -20,6 +20,7 @@ from chainrule.tensor import (  # noqa: F401 - the ops attach themselves to Tens
 )
 from chainrule.tensor.core import Tensor, is_grad_enabled, no_grad, set_grad_enabled
 from chainrule.tensor.creation import *  # noqa: F403 - tensor, zeros, randn, float32, ...
+from chainrule.tensor.ops_count import all, any, equal, histc, histogram
 from chainrule.tensor.ops_elementwise import (
     abs,
     allclose,
@@ -35,7 +36,11 @@ from chainrule.tensor.ops_elementwise import (
     tanh,
     where,
 )
+from chainrule.tensor.ops_elementwise import clamp as clip
+from chainrule.tensor.ops_index import gather, index_select, masked_fill, scatter_add, tril, triu
+from chainrule.tensor.ops_linalg import einsum, inverse, norm
 from chainrule.tensor.ops_shape import cat, concatenate, matmul, stack
+from chainrule.tensor.ops_sort import argsort, cumprod, cumsum, sort, topk
 
 
 def _function(name: str, doc: str):
@@ -78,7 +83,7 @@ def min(input, dim=None, keepdim=False):
     return _function("min", "")(input, dim, keepdim)
 
 
-from chainrule.tensor import nn, optim  # noqa: E402 - torch.nn, torch.optim need the above
+from chainrule.tensor import linalg, nn, optim  # noqa: E402 - torch.nn, torch.optim need the above
 
 __all__ = [
     *creation.__all__,
@@ -123,4 +128,26 @@ __all__ = [
     "unsqueeze",
     "var",
     "where",
+    # torchops: the ops added for the course
+    "all",
+    "any",
+    "argsort",
+    "clip",
+    "cumprod",
+    "cumsum",
+    "einsum",
+    "equal",
+    "gather",
+    "histc",
+    "histogram",
+    "index_select",
+    "inverse",
+    "linalg",
+    "masked_fill",
+    "norm",
+    "scatter_add",
+    "sort",
+    "topk",
+    "tril",
+    "triu",
 ]
