@@ -10,6 +10,8 @@ repeatable, but the numbers are not PyTorch's.
 
 from __future__ import annotations
 
+import math
+
 from chainrule.errors import InputError, InputTypeError
 from chainrule.tensor.backend import FLOAT_DTYPES, xp
 from chainrule.tensor.core import Tensor, _data, make
@@ -232,21 +234,54 @@ def multinomial(input, num_samples: int, replacement: bool = False, generator=No
 def linspace(start, end, steps: int, dtype=None, requires_grad=False) -> Tensor:
     """``steps`` evenly spaced values from ``start`` to ``end``, both included: with ``h = (end -
     start) / (steps - 1)`` the first half is ``start + i h``, the second ``end - (steps - 1 - i)
-    h`` (PyTorch's symmetric form, so both ends are exact), computed in float64 and then cast
-    (to the default float dtype unless ``dtype`` says otherwise; ints truncate)."""
-    steps = _steps(steps, "linspace")
-    start, end = _PY_FLOAT(start), _PY_FLOAT(end)
-    i = xp.arange(steps, dtype=xp.float64)
-    h = (end - start) / max(steps - 1, 1)
-    values = xp.where(i < steps // 2, start + h * i, end - h * (steps - 1 - i))
+    h``, each with one rounding (a fused multiply-add), in the result's dtype (the default float
+    dtype unless ``dtype`` says otherwise): PyTorch's numbers, bit for bit. For an integer dtype
+    the ends are truncated first and the steps taken in float64, then truncated."""
+    steps, dtype = _steps(steps, "linspace"), _dtype(dtype)
+    work = dtype.type if dtype.kind == "f" else xp.float64
+    if dtype.kind != "f":
+        start, end = int(_PY_FLOAT(start)), int(_PY_FLOAT(end))
+    start, end = work(start), work(end)
+    i = xp.arange(steps).astype(work)
+    h = (end - start) / work(max(steps - 1, 1))
+    values = xp.where(i < steps // 2, _fma(h, i, start), _fma(-h, work(steps - 1) - i, end))
     values[:1] = start  # one step: just start
-    return _filled(values.astype(_dtype(dtype)), requires_grad)
+    return _filled(values.astype(dtype), requires_grad)
+
+
+def _fma(a, b, c):
+    """``a b + c`` rounded once, in a's float dtype (numpy has no fused multiply-add): the
+    product's rounding error by Dekker's splitting, then added back (error-free transforms)."""
+    split = a.dtype.type(2 ** ((xp.finfo(a.dtype).nmant + 2) // 2) + 1)
+
+    def halves(x):
+        big = split * x
+        high = big - (big - x)
+        return high, x - high
+
+    p = a * b
+    (ah, al), (bh, bl) = halves(a), halves(xp.asarray(b, dtype=a.dtype))
+    product_error = ((ah * bh - p) + ah * bl + al * bh) + al * bl
+    s = p + c
+    back = s - p
+    sum_error = (p - (s - back)) + (c - back)
+    return s + (sum_error + product_error)
 
 
 def logspace(start, end, steps: int, base: float = 10.0, dtype=None, requires_grad=False):
-    """``base ** linspace(start, end, steps)`` (``torch.logspace``; exponents in float64)."""
-    exponents = linspace(start, end, steps, dtype=xp.float64)._data
-    return _filled((_PY_FLOAT(base) ** exponents).astype(_dtype(dtype)), requires_grad)
+    """``base ** e`` for ``steps`` exponents ``e`` from ``start`` to ``end`` (``torch.logspace``):
+    the exponents are linspace's symmetric form in float64 on the ends in the result's dtype,
+    the powers the C library's ``pow`` in float64 (numpy's own rounds differently), then cast:
+    PyTorch's numbers, bit for bit."""
+    steps, dtype = _steps(steps, "logspace"), _dtype(dtype)
+    work = dtype.type if dtype.kind == "f" else xp.int64
+    start, end = work(_PY_FLOAT(start)), work(_PY_FLOAT(end))
+    h = xp.float64(end - start) / max(steps - 1, 1)
+    i = xp.arange(steps, dtype=xp.float64)
+    exponents = xp.where(i < steps // 2, start + h * i, end - h * (steps - 1 - i))
+    exponents[:1] = start
+    powers = xp.fromiter((math.pow(base, e) for e in exponents), xp.float64, count=steps)
+    return _filled(powers.astype(dtype), requires_grad)
 
 
 def _steps(steps, name):
