@@ -89,9 +89,14 @@ def _linear_bins(data, lo, hi, bins: int):
 
 
 def _count(pos, bins: int, weight, dtype):
+    """Ones (or the weights) added into each value's bin, in the data's dtype and in the data's
+    order, as PyTorch adds them."""
     kept = pos >= 0
-    w = None if weight is None else weight[kept]
-    return xp.bincount(pos[kept], weights=w, minlength=bins).astype(dtype)
+    if weight is None:
+        return xp.bincount(pos[kept], minlength=bins).astype(dtype)
+    hist = xp.zeros(bins, dtype=dtype)
+    xp.add.at(hist, pos[kept], weight[kept])
+    return hist
 
 
 def _bin_count(bins, name) -> int:
@@ -116,7 +121,7 @@ def histogram(input, bins=100, *, range=None, weight=None, density: bool = False
     increasing edges; each bin is ``[edge_i, edge_{i+1})``, the last closed. ``density=True``
     divides by the total and the bin widths, so the histogram integrates to 1."""
     data = _floats(input, "histogram")
-    weights = None if weight is None else xp.asarray(_data(weight), dtype=xp.float64).reshape(-1)
+    weights = None if weight is None else xp.asarray(_data(weight), dtype=data.dtype).reshape(-1)
     if weights is not None and weights.shape != data.shape:
         raise InputError("histogram's weight needs the input's shape.")
     if isinstance(bins, (int, xp.integer)):
@@ -137,5 +142,5 @@ def histogram(input, bins=100, *, range=None, weight=None, density: bool = False
         pos = xp.where((data < edges[0]) | (data > edges[-1]), -1, pos)
     hist = _count(pos, count, weights, data.dtype)
     if density:
-        hist = (hist / (hist.sum() * xp.diff(edges))).astype(data.dtype)
+        hist = hist / hist.sum() / xp.diff(edges)  # PyTorch's order of the two divisions
     return Histogram(Tensor(hist), Tensor(edges))
