@@ -14,6 +14,8 @@ from hypothesis import strategies as st
 import chainrule.tensor as torch
 from chainrule.errors import InputError, InputTypeError
 
+from .opcheck import _one_line
+
 
 def same(ours, theirs):
     """The same shape, dtype and numbers, bit for bit."""
@@ -173,5 +175,6 @@ BAD = {
 @pytest.mark.parametrize("name", sorted(BAD))
 def test_bad_input_is_one_sentence(name):
     f, error, words = BAD[name]
-    with pytest.raises(error, match=words):
+    with pytest.raises(error, match=words) as e:
         f()
+    _one_line(e)

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 import chainrule.tensor as torch
 from chainrule.errors import InputError, InputTypeError
 
-from .test_ops import check, rand
+from .opcheck import _one_line, check, rand
 from .torch_oracle import against_torch
 
 IDX = np.array([[0, 2, 2], [1, 0, 3], [3, 3, 0]])  # repeats, so gradients must add up
@@ -214,5 +214,6 @@ BAD = {
 @pytest.mark.parametrize("name", sorted(BAD))
 def test_bad_input_is_one_sentence(name):
     f, error, words = BAD[name]
-    with pytest.raises(error, match=words):
+    with pytest.raises(error, match=words) as e:
         f(torch.zeros(3, 4))
+    _one_line(e)

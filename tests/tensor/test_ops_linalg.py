@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 import chainrule.tensor as torch
 from chainrule.errors import InputError, InputTypeError
 
-from .test_ops import away_from_zero, check, distinct, rand
+from .opcheck import _one_line, away_from_zero, check, distinct, rand
 from .torch_oracle import against_torch
 
 
@@ -209,5 +209,6 @@ BAD = {
 @pytest.mark.parametrize("name", sorted(BAD))
 def test_bad_input_is_one_sentence(name):
     f, error, words = BAD[name]
-    with pytest.raises(error, match=words):
+    with pytest.raises(error, match=words) as e:
         f()
+    _one_line(e)

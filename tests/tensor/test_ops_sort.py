@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 import chainrule.tensor as torch
 from chainrule.errors import InputError
 
-from .test_ops import check, distinct, rand
+from .opcheck import _one_line, check, distinct, rand
 from .torch_oracle import against_torch
 
 
@@ -138,7 +138,9 @@ def test_a_zero_dim_tensor_sorts_and_sums_as_one_element():
 
 
 def test_bad_k_and_dim_are_one_sentence():
-    with pytest.raises(InputError, match="k=5 is out of range"):
+    with pytest.raises(InputError, match="k=5 is out of range") as e:
         torch.zeros(2, 4).topk(5)
-    with pytest.raises(InputError, match="dim 2 is out of range"):
+    _one_line(e)
+    with pytest.raises(InputError, match="dim 2 is out of range") as e:
         torch.zeros(2, 4).sort(2)
+    _one_line(e)
