@@ -133,9 +133,10 @@ def _scatter_add_back(g, out):
 
 @method("scatter_add_")
 def _scatter_add_(self, dim: int, index, src) -> Tensor:
-    """``scatter_add`` into this tensor's own memory."""
-    where, src, region = _scatter_args(self, dim, index, src)
-    return self._in_place(lambda d: xp.add.at(d, where, src._data[region]))
+    """``scatter_add`` into this tensor's own memory: ``x += scatter_add(0, dim, index, src)``,
+    so it follows ``+=``'s rules (and src's gradient is gathered as above)."""
+    spread = scatter_add(Tensor(xp.zeros_like(self._data)), dim, index, src)
+    return self.__iadd__(spread)
 
 
 # ------------------------------------------------------------------------ index_select
@@ -214,7 +215,8 @@ def _masked_fill_(self, mask, value) -> Tensor:
             f"masked_fill_: a mask of shape {mask.shape} does not broadcast to the tensor's "
             f"shape {self.shape}."
         ) from None
-    return self._in_place(lambda d: xp.copyto(d, fill, where=mask))
+    self[mask] = value if isinstance(value, Tensor) else fill  # t[mask] = v, with its rules
+    return self
 
 
 # ------------------------------------------------------------------------ tril, triu
@@ -244,13 +246,20 @@ def triu(self, diagonal: int = 0) -> Tensor:
     return _triangle(self, diagonal, xp.triu, "triu")
 
 
+def _zero_outside(x, diagonal, keep, name):
+    """``x[outside the triangle] = 0``, so the ``_`` forms follow ``t[mask] = v``'s rules."""
+    kept = _triangle(Tensor(xp.ones(x._data.shape, dtype=bool)), diagonal, keep, name)._data
+    x[~kept] = 0
+    return x
+
+
 @method("tril_")
 def _tril_(self, diagonal: int = 0) -> Tensor:
-    _triangle(Tensor(self._data), diagonal, xp.tril, "tril_")
-    return self._in_place(lambda d: xp.copyto(d, xp.tril(d, diagonal)))
+    """``tril`` in this tensor's own memory."""
+    return _zero_outside(self, diagonal, xp.tril, "tril_")
 
 
 @method("triu_")
 def _triu_(self, diagonal: int = 0) -> Tensor:
-    _triangle(Tensor(self._data), diagonal, xp.triu, "triu_")
-    return self._in_place(lambda d: xp.copyto(d, xp.triu(d, diagonal)))
+    """``triu`` in this tensor's own memory."""
+    return _zero_outside(self, diagonal, xp.triu, "triu_")
