@@ -14,8 +14,10 @@ supported and what is not. The engine itself: ``core`` (Tensor, graph, backward)
 
 from chainrule.tensor import (  # noqa: F401 - the ops attach themselves to Tensor
     creation,
+    ops_convert,
     ops_elementwise,
     ops_inplace,
+    ops_logic,
     ops_reduce,
     ops_shape,
 )

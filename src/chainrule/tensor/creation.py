@@ -14,7 +14,7 @@ import math
 
 from chainrule.errors import InputError, InputTypeError
 from chainrule.tensor.backend import FLOAT_DTYPES, xp
-from chainrule.tensor.core import Tensor, _data, make
+from chainrule.tensor.core import Tensor, _array, _data, as_dtype, make
 
 __all__ = [
     "Generator",
@@ -75,16 +75,16 @@ def get_default_dtype():
 
 
 def _dtype(dtype):
-    return _DEFAULT[0] if dtype is None else xp.dtype(dtype)
+    return _DEFAULT[0] if dtype is None else as_dtype(dtype)
 
 
 def tensor(data, dtype=None, requires_grad: bool = False) -> Tensor:
     """A new tensor holding a copy of ``data``. Python floats become the default dtype
     (float32), Python ints int64; a numpy array or a tensor keeps its dtype."""
     if dtype is None and not isinstance(data, (xp.ndarray, Tensor, xp.generic)):
-        kind = xp.asarray(data).dtype.kind
+        kind = _array(data).dtype.kind  # ragged lists, strings: one sentence
         dtype = _DEFAULT[0] if kind == "f" else (xp.int64 if kind in "iu" else None)
-    return Tensor(xp.array(_data(data), dtype=dtype), requires_grad=requires_grad)
+    return Tensor(xp.array(_array(_data(data), dtype)), requires_grad=requires_grad)
 
 
 def _size(size):

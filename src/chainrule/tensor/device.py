@@ -15,8 +15,8 @@ from types import SimpleNamespace
 from chainrule.errors import InputError, InputTypeError
 from chainrule.tensor.backend import xp
 from chainrule.tensor.core import Tensor, method
+from chainrule.tensor.ops_convert import cast
 from chainrule.tensor.ops_elementwise import clone
-from chainrule.tensor.ops_elementwise import to as cast
 
 __all__ = ["backends", "cuda", "device", "split_to_arguments"]
 
