@@ -42,6 +42,7 @@ def keep(tab, name: str, clip: dict | None = None) -> Path | None:
         with Image.open(temporary) as image:
             small = image.convert("RGB").quantize(256, dither=Image.Dither.NONE)
         small.save(temporary, optimize=True)
+        os.chmod(temporary, 0o644)  # (mkstemp makes it private)
         os.replace(temporary, target)
     finally:
         if os.path.exists(temporary):

@@ -114,7 +114,7 @@ def test_step_through_visits_forward_then_backward(page):
             )
             np.testing.assert_allclose(shown, nabla_b[seen[-1][1] - 1], rtol=1e-12, atol=1e-15)
             on_drawing = page.eval_on_selector_all(
-                ".neuron.hl .val", "spans => spans.map(s => Number(s.dataset.value))"
+                "#wires text.val.hl", "spans => spans.map(s => Number(s.dataset.value))"
             )
             np.testing.assert_allclose(on_drawing, nabla_b[seen[-1][1] - 1], rtol=1e-12)
         if name == "BP3/BP4":

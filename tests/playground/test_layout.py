@@ -6,6 +6,8 @@ explains. Screenshots of some of these states go to docs/ (see ``screenshots.py`
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from playground import screenshots
@@ -13,32 +15,8 @@ from playground import screenshots
 SIZES = {"desktop": (1400, 900), "laptop": (1000, 700), "phone": (390, 844)}
 NETWORKS = {"one-layer": "#layers=3", "default": "", "6x8": "#layers=8,8,8,8,8,8"}
 
-# Boxes of the page's panels and of the network panel's parts, as [name, left, top, right, bottom].
-BOXES = """() => {
-  const names = ["header", "#guide", "#message", "#data-panel", "#network-panel", "#output-panel"];
-  const parts = ["#network-panel .layers-bar", "#network", "#notes", "#network-panel .tools",
-                 "#stages", "#check-result"];
-  const box = s => { const e = document.querySelector(s); if (!e || e.hidden || !e.offsetParent && s !== "header") return null;
-    const r = e.getBoundingClientRect(); return [s, r.left, r.top + scrollY, r.right, r.bottom + scrollY]; };
-  return { panels: names.map(box).filter(Boolean), parts: parts.map(box).filter(Boolean),
-           panel: box("#network-panel") };
-}"""
-
-# Every visible control outside the tooltip, scrolled into view: is it the element at its centre?
-COVERED = """() => {
-  const bad = [];
-  const controls = [...document.querySelectorAll("main button, main input, main select, header button, header input, header select, #guide button, #wires .neuron > rect.frame")];
-  for (const e of controls) {
-    if (!e.getClientRects().length || e.closest("[hidden]")) continue;
-    e.scrollIntoView({ block: "center", inline: "center" });
-    const r = e.getBoundingClientRect();
-    const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
-    const owner = e.matches("rect.frame") ? e.parentNode : e;  // a neuron: its square
-    if (!(hit === e || owner.contains(hit))) bad.push([owner.id || owner.getAttribute("aria-label") || owner.outerHTML.slice(0, 60), hit && (hit.id || hit.tagName)]);
-  }
-  window.scrollTo(0, 0);
-  return bad;
-}"""
+CHECKS = Path(__file__).with_name("layout_checks.js").read_text()
+WIRE = 'line.hit[data-param="W1[0,0]"]'
 
 
 def overlapping(boxes):
@@ -64,7 +42,7 @@ def open_everything(tab):
         tab.click("#stage-next")
     tab.click("#gradcheck")
     tab.wait_for_selector("#check-result[data-passed]")
-    wire = tab.locator('line.hit[data-param="W1[0,0]"]')
+    wire = tab.locator(WIRE)
     wire.scroll_into_view_if_needed()
     wire.dispatch_event("click")
     tab.wait_for_selector("#tip-close")
@@ -81,36 +59,27 @@ def test_nothing_overlaps_and_every_control_can_be_reached(browser, playground, 
     tab.on("pageerror", lambda e: errors.append(str(e)))
     tab.goto(playground.url + NETWORKS[network])
     tab.wait_for_function("window.playground && window.playground.state.frame")
+    tab.add_script_tag(content=CHECKS)
     open_everything(tab)
 
     assert tab.evaluate("document.documentElement.scrollWidth") <= width
-    boxes = tab.evaluate(BOXES)
+    boxes = tab.evaluate("layoutBoxes()")
     assert overlapping(boxes["panels"]) == []
     assert overlapping(boxes["parts"]) == []
     panel = boxes["panel"]
     for name, left, _, right, _ in boxes["parts"]:  # inside their panel's width
         assert left >= panel[1] - 0.5 and right <= panel[3] + 0.5, name
 
-    tip = tab.evaluate(
-        """() => { const t = document.getElementById('tip').getBoundingClientRect();
-          const w = document.querySelector('line.hit[data-param="W1[0,0]"]').getBoundingClientRect();
-          const cx = (w.left + w.right) / 2, cy = (w.top + w.bottom) / 2;
-          return { width: t.width, inside: t.left >= 0 && t.right <= innerWidth && t.top >= 0 &&
-            t.bottom <= innerHeight, overWire: cx > t.left && cx < t.right && cy > t.top && cy < t.bottom }; }"""
-    )
+    tip = tab.evaluate(f"tipPlacement('{WIRE}')")
     assert tip["width"] <= 360
     assert tip["inside"]
     assert not tip["overWire"]  # beside the wire, not over it
     for control in ("#tip-value", "#tip-close", "#tip summary"):
-        assert tab.evaluate(
-            f"""() => {{ const e = document.querySelector('{control}'); const r = e.getBoundingClientRect();
-              const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
-              return hit === e || e.contains(hit); }}"""
-        ), control
+        assert tab.evaluate(f"atItsCentre(document.querySelector('{control}'))"), control
     screenshots.keep(tab, f"layout-{size}-{network}")
 
     tab.keyboard.press("Escape")
     tab.wait_for_selector("#tip", state="hidden")
-    assert tab.evaluate(COVERED) == []
+    assert tab.evaluate("coveredControls()") == []
     context.close()
     assert errors == []

@@ -145,7 +145,7 @@ async function configure(changes, control = null) {
 }
 
 // ---- the chain-rule tooltip
-async function explainParam(param, target = null) {
+async function explainParam(param, target = null, focus = false) {
   explaining = true;
   const reply = await request("explain", { param, sample: Number($("sample").value) });
   explaining = false;
@@ -156,6 +156,7 @@ async function explainParam(param, target = null) {
   tip.hidden = false;
   fillTip(reply, state.picked === param);
   if (target) placeTip(anchor);
+  if (focus) $("tip-close").focus();  // pinned from the keyboard: the tooltip is a dialog
 }
 
 function unpick() { svg.querySelectorAll("line.picked").forEach(l => l.classList.remove("picked")); }
@@ -165,7 +166,7 @@ function closeTip() {
   if (back) back.focus();
 }
 function hideTip() { if (!state.picked) { tip.hidden = true; hovered = null; unpick(); } }
-function pin(target) { state.picked = target.dataset.param; hovered = state.picked; explainParam(state.picked, target); }
+function pin(target, focus = false) { state.picked = target.dataset.param; hovered = state.picked; explainParam(state.picked, target, focus); }
 
 function onHover(event) {
   const neuron = event.target.closest(".neuron");
@@ -207,7 +208,7 @@ svg.addEventListener("keydown", event => {
     const next = items[(i + moves[event.key] + items.length) % items.length];
     event.target.setAttribute("tabindex", -1); next.setAttribute("tabindex", 0); next.focus();
     if (!state.picked) { hovered = next.dataset.param; explainParam(hovered, next); }
-  } else if (event.key === "Enter" || event.key === " ") { event.preventDefault(); pin(event.target); }
+  } else if (event.key === "Enter" || event.key === " ") { event.preventDefault(); pin(event.target, true); }
 });
 svg.addEventListener("focusout", event => { if (!svg.contains(event.relatedTarget) && !tip.contains(event.relatedTarget)) hideTip(); });
 

@@ -9,7 +9,7 @@ export const PALETTE = [[245, 147, 34], [8, 119, 189], [60, 170, 80], [200, 50, 
 const NODE = 36, ROW = 52, TOP = 8, LEFT = 54, RIGHT = 70;
 // Layers closer together in a deep network, so that it stays legible in a narrow column.
 const column = sizes => (sizes.length > 5 ? 92 : 120);
-const FIELD = 0.55;  // how far the output field goes from white towards its colour (TF: paler)
+const FIELD = 0.45;  // how far the output field goes from white towards its colour (TF: paler)
 const SVG = "http://www.w3.org/2000/svg";
 
 function mix(a, b, t) { return a.map((v, i) => Math.round(v + (b[i] - v) * t)); }
@@ -112,6 +112,7 @@ export function buildNetwork(box, heads, svg, sizes, featureNames, maxWidth) {
   box.style.maxWidth = Math.round(width * 1.5) + "px";
   box.style.aspectRatio = `${width} / ${height}`;
   const wires = element("g", { class: "wires" }, svg);
+  const labels = element("g", { class: "labels", "aria-hidden": "true" });  // drawn last, for the eye
   for (let l = 1; l <= L; l++) {
     for (let j = 0; j < sizes[l]; j++) for (let k = 0; k < sizes[l - 1]; k++) {
       const a = position(l - 1, k, sizes), b = position(l, j, sizes);
@@ -139,17 +140,19 @@ export function buildNetwork(box, heads, svg, sizes, featureNames, maxWidth) {
         g.dataset.param = `b${l}[${j}]`;
         Object.entries({ tabindex: -1, role: "button", "aria-label": paramLabel(g.dataset.param, sizes) + ", and its heat map" })
           .forEach(([k, v]) => g.setAttribute(k, v));
-      } else g.setAttribute("aria-label", `input ${featureLabel(featureNames[j])}`);
+      } else { g.setAttribute("role", "img"); g.setAttribute("aria-label", `input ${featureLabel(featureNames[j])}: its heat map`); }
       const object = element("foreignObject", { width: NODE, height: NODE }, g);
       const canvas = document.createElement("canvas");
       canvas.width = canvas.height = 32;
       object.appendChild(canvas);
       element("rect", { class: "frame", width: NODE, height: NODE }, g);
-      element("text", { class: "val", x: NODE / 2, y: NODE + 11 }, g);
-      if (l === 0) element("text", { class: "name", x: -6, y: NODE / 2 + 4 }, g).textContent = featureLabel(featureNames[j]);
-      if (l === L) element("text", { class: "name out", x: NODE + 6, y: NODE / 2 + 4 }, g).textContent = sizes[L] > 1 ? `class ${j}` : "output";
+      // (the labels are outside the neuron's group: its aria-label says it all)
+      g.val = element("text", { class: "val", x: p.x + NODE / 2, y: p.y + NODE + 11 }, labels);
+      if (l === 0) element("text", { class: "name", x: p.x - 6, y: p.y + NODE / 2 + 4 }, labels).textContent = featureLabel(featureNames[j]);
+      if (l === L) element("text", { class: "name out", x: p.x + NODE + 6, y: p.y + NODE / 2 + 4 }, labels).textContent = sizes[L] > 1 ? `class ${j}` : "output";
     }
   }
+  svg.appendChild(labels);
 }
 
 // Colour and width of every weight line from the frame's weights (or their gradients), and each
@@ -208,7 +211,8 @@ export function label(svg, layer, values, prefix) {
   svg.querySelectorAll(".neuron").forEach(g => {
     const here = layer !== null && +g.dataset.layer === layer;
     g.classList.toggle("hl", here);
-    const text = g.querySelector(".val");
+    const text = g.val;
+    text.classList.toggle("hl", here);
     if (here && values) {
       const v = values[+g.dataset.j];
       text.textContent = `${prefix} ${Number(v).toPrecision(3)}`;

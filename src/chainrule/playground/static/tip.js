@@ -17,7 +17,7 @@ export function factorTex(param, sizes, softmax) {
   let factors;
   if (l === L && softmax) factors = [`\\frac{\\partial C}{\\partial ${z}}`, dz];
   else if (l === L) factors = [`\\frac{\\partial C}{\\partial a^{${l}}_{${j}}}`, `\\frac{\\partial a^{${l}}_{${j}}}{\\partial ${z}}`, dz];
-  else factors = [`\\textstyle\\sum_i w^{${l + 1}}_{i${j}}\\delta^{${l + 1}}_i`, `\\sigma'(${z})`, dz];
+  else factors = [`{\\textstyle\\sum_i w^{${l + 1}}_{i${j}}\\delta^{${l + 1}}_i}`, `\\sigma'(${z})`, dz];
   return { p, factors };
 }
 
