@@ -24,6 +24,7 @@ from chainrule.models import build
 from chainrule.network import Network
 from chainrule.train import Position, TrainingDiverged, TrainingInterrupted, train
 
+pytestmark = pytest.mark.mpi  # one mpiexec at a time (conftest.xdist_group)
 TESTS = Path(__file__).resolve().parent
 MPIEXEC = Path(sys.executable).with_name("mpiexec")
 

@@ -21,6 +21,7 @@ from chainrule.models.store import load
 from chainrule.runs import build_model, load_checkpoint
 from chainrule.train import train
 
+pytestmark = pytest.mark.mpi  # one mpiexec at a time (conftest.xdist_group)
 CHAINRULE = Path(sys.executable).with_name("chainrule")
 DIGITS = ["digits", "--dtype", "float64", "--batch-size", "20", "--seed", "2"]
 

@@ -171,6 +171,7 @@ def test_15_digits(tmp_path):
     assert_pictures(result, tmp_path)
 
 
+@pytest.mark.mpi
 def test_16_parallelism(tmp_path):
     # Speed belongs in benchmarks/; the claim checked here is that every split of the batch
     # computes the same gradient: the matrix form the per-sample loop's, K ranks one process's.

@@ -287,16 +287,19 @@ def test_micrographs_demo_notebook_runs_and_learns_the_moons():
     assert len(loss(batch_size=10)[0]._prev) == 2  # the notebook's mini-batch path runs too
 
 
-# Each step: (hand-made op, built-in op, autograd op), all the same function.
+# Each step: (hand-made op, built-in op, autograd op), all the same function. Each maps [-4, 4]
+# into [-3.25, 3.25] (|tanh| < 1, e^(0.2 * 4) < 2.3, 0.1 * 4^2 = 1.6, 0.02 * 4^3 = 1.28), and the
+# reused input adds at most 0.75: a chain of any length stays in [-4, 4], so no float overflows
+# (an unbounded chain of cubes once fed exp a number past 709) and no guard is needed.
 STEPS = {
     "tanh": (lecture_tanh, lambda v: v.tanh(), anp.tanh),
-    "exp": (lambda v: lecture_exp(v * 0.3), lambda v: (v * 0.3).exp(), lambda v: anp.exp(v * 0.3)),
-    "square": (lambda v: lecture_pow(v, 2), lambda v: v**2, lambda v: v**2),
-    "cube": (lambda v: lecture_pow(v, 3) * 0.1, lambda v: v**3 * 0.1, lambda v: v**3 * 0.1),
+    "exp": (lambda v: lecture_exp(v * 0.2), lambda v: (v * 0.2).exp(), lambda v: anp.exp(v * 0.2)),
+    "square": (lambda v: lecture_pow(v, 2) * 0.1, lambda v: v**2 * 0.1, lambda v: v**2 * 0.1),
+    "cube": (lambda v: lecture_pow(v, 3) * 0.02, lambda v: v**3 * 0.02, lambda v: v**3 * 0.02),
 }
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60)
 @given(
     st.lists(st.floats(-1.5, 1.5), min_size=2, max_size=2),
     st.lists(
@@ -314,8 +317,7 @@ def test_random_mixes_of_hand_made_and_built_in_ops_match_autograd(xs, steps):
 
     leaves = [Value(x) for x in xs]
     out = run(leaves, lambda ops, by_hand: ops[0] if by_hand else ops[1])
-    if not abs(out.data) < 1e6:
-        return  # (a long run of cubes can overflow a float; nothing to compare)
     out.backward()
     expected = ag_grad(lambda p: run([p[0], p[1]], lambda ops, _: ops[2]))(np.array(xs))
+    assert abs(out.data) <= 4 * 1.5
     np.testing.assert_allclose([v.grad for v in leaves], expected, rtol=1e-9, atol=1e-12)

@@ -277,12 +277,22 @@ def test_state_dict_round_trip():
         assert not np.shares_memory(pa.numpy(), pb.numpy())
 
 
-def test_state_dict_holds_copies():
-    model = nn.MLP([2, 2], dtype=np.float64, seed=0)
-    state = model.state_dict()
-    before = model.parameters()[0].numpy().copy()
-    state["0.weight"][...] = 99.0
-    np.testing.assert_array_equal(model.parameters()[0].numpy(), before)
+def test_state_dict_shares_the_parameters_memory_outside_the_graph_as_pytorch():
+    import copy
+
+    import torch as real_torch
+
+    for module, Tensor_ in ((nn.MLP([2, 2], dtype=np.float64, seed=0), Tensor),
+                            (real_torch.nn.Linear(2, 2), real_torch.Tensor)):  # fmt: skip
+        state = module.state_dict()
+        snapshot = copy.deepcopy(state)
+        weight = next(iter(module.parameters()))
+        assert isinstance(state["0.weight" if "0.weight" in state else "weight"], Tensor_)
+        assert not any(t.requires_grad for t in state.values())
+        for t in state.values():
+            t.zero_()
+        assert not np.asarray(weight.detach()).any()  # the same memory, as PyTorch's
+        assert any(np.asarray(t).any() for t in snapshot.values())  # deepcopy keeps a copy
 
 
 @pytest.mark.parametrize("problem", ["missing", "unexpected", "renamed", "shape", "last_shape"])

@@ -14,7 +14,7 @@ import chainrule.tensor as torch
 from chainrule.errors import InputError, InputTypeError
 from chainrule.tensor import Tensor
 
-from .test_ops import away_from_zero, check, distinct, rand
+from .opcheck import away_from_zero, check, distinct, rand
 
 OPS = {
     # name: (f on tensors, g on autograd arrays, input arrays)

@@ -5,8 +5,9 @@
     import chainrule.tensor.nn.functional as F
 
 ``torch.tensor``, ``torch.zeros``, ``torch.randn``, ``torch.float64``, ``torch.no_grad``,
-``torch.nn``, ``torch.nn.functional``, ``torch.nn.init``, ``torch.optim`` and
-``torch.optim.lr_scheduler`` are reachable as from PyTorch. docs/from-pytorch.md lists what is
+``torch.nn``, ``torch.nn.functional``, ``torch.nn.init``, ``torch.nn.utils``, ``torch.optim``,
+``torch.optim.lr_scheduler``, ``torch.utils.data``, ``torch.device``, ``torch.cuda`` and
+``torch.save``/``torch.load`` are reachable as from PyTorch. docs/from-pytorch.md lists what is
 supported and what is not. The engine itself: ``core`` (Tensor, graph, backward) and the
 ``ops_*`` modules (each op's forward with its backward rule under it).
 """
@@ -78,7 +79,9 @@ def min(input, dim=None, keepdim=False):
     return _function("min", "")(input, dim, keepdim)
 
 
-from chainrule.tensor import nn, optim  # noqa: E402 - torch.nn, torch.optim need the above
+from chainrule.tensor import nn, optim, utils  # noqa: E402 - torch.nn, ... need the above
+from chainrule.tensor.device import backends, cuda, device  # noqa: E402 - torchnn's block
+from chainrule.tensor.serialization import load, save  # noqa: E402
 
 __all__ = [
     *creation.__all__,
@@ -123,4 +126,11 @@ __all__ = [
     "unsqueeze",
     "var",
     "where",
+    # torchnn
+    "backends",
+    "cuda",
+    "device",
+    "load",
+    "save",
+    "utils",
 ]

@@ -86,6 +86,24 @@ class Tensor:
     are for indices and labels and cannot require gradients. ``.data`` is, as in PyTorch, a Tensor
     that shares this tensor's memory and is not tracked: ``p.data += -lr * p.grad`` changes ``p``
     (``.numpy()`` gives the array itself); ``.grad`` is a Tensor, or None.
+
+    Methods, by the module that defines them:
+
+    - ``core``: __array__, backward, __bool__, data, detach, dim, dtype, __float__, grad, grad_fn,
+      __int__, is_leaf, item, __len__, ndim, numel, numpy, __repr__, requires_grad_, retain_grad,
+      shape, size, tolist
+    - ``device``: cpu, device, is_cuda, to
+    - ``ops_elementwise``: abs, __add__, add, all, any, apply, bool, clamp, clip, clone, div,
+      double, __eq__, eq, exp, float, __ge__, ge, __gt__, gt, int, __le__, le, log, long, __lt__,
+      lt, maximum, minimum, __mul__, mul, __ne__, ne, __neg__, neg, __pow__, pow, __radd__, relu,
+      __rmul__, __rsub__, __rtruediv__, sigmoid, sqrt, __sub__, sub, tanh, __truediv__
+    - ``ops_inplace``: fill_, __iadd__, __imul__, __isub__, __itruediv__, __setitem__, zero_
+    - ``ops_reduce``: amax, amin, argmax, argmin, log_softmax, logsumexp, max, mean, min, softmax,
+      std, sum, var
+    - ``ops_shape``: flatten, __getitem__, __matmul__, matmul, permute, reshape, __rmatmul__,
+      squeeze, T, t, transpose, unsqueeze, view
+
+    (tests/tensor/test_methods.py checks this list against the class.)
     """
 
     __slots__ = (
@@ -416,11 +434,17 @@ def unbroadcast(g, shape):
     return g.sum(axis=ones, keepdims=True) if ones else g
 
 
+METHODS: dict[str, str] = {}  # method name -> the module that attached it
+
+
 def method(name: str | None = None):
-    """Attach a function to ``Tensor`` as a method (an op module's way of adding itself)."""
+    """Attach a function (or property) to ``Tensor`` as the method ``name``: the one way an op
+    module adds itself. ``METHODS`` remembers the module, for the list in Tensor's docstring."""
 
     def attach(fn):
-        setattr(Tensor, name or fn.__name__, fn)
+        key = name or fn.__name__
+        setattr(Tensor, key, fn)
+        METHODS[key] = getattr(fn, "fget", fn).__module__.rsplit(".", 1)[-1]
         return fn
 
     return attach

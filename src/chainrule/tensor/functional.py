@@ -7,30 +7,48 @@ Shapes: ``x`` is ``(m, n_in)`` (samples as rows), ``W`` is ``(n_out, n_in)`` as 
 
 from __future__ import annotations
 
+import math
+
+from scipy.special import erf
+
 from chainrule import functions
 from chainrule.errors import InputError
 from chainrule.tensor.backend import xp
 from chainrule.tensor.core import Tensor
 from chainrule.tensor.core import as_tensor as _as_tensor
 from chainrule.tensor.core import make as _make
+from chainrule.tensor.creation import _rng
 from chainrule.tensor.ops_elementwise import times_derivative
 
-__all__ = ["cost", "cross_entropy", "linear", "mse", "nll", "output_gradient"]
+__all__ = [
+    "cost",
+    "cross_entropy",
+    "dropout",
+    "gelu",
+    "linear",
+    "mse",
+    "nll",
+    "output_gradient",
+]
 _REDUCTIONS = ("mean", "sum", "none")
 
 
 def linear(x: Tensor, W: Tensor, b: Tensor | None = None, activation=None) -> Tensor:
     """``f(x W^T + b)``: ``(m, n_in) @ (n_in, n_out) + (n_out,)``, then the optional elementwise
-    ``activation`` f from the shared table, fused into one node of the graph.
+    ``activation`` f from the shared table, fused into one node of the graph. ``x`` may have
+    any leading dimensions, ``(*, n_in) -> (*, n_out)`` (``(B, T, C)`` as in a transformer):
+    they act as more rows.
 
     With ``G = dL/d(out)``, first ``G_z = G (.) f'(z, a)`` (the table's derivative), then
-    ``dL/dx = G_z W``, ``dL/dW = G_z^T x``, ``dL/db = sum of G_z's rows``."""
+    ``dL/dx = G_z W``, ``dL/dW = G_z^T x``, ``dL/db = sum of G_z's rows`` (the rows of all
+    leading dimensions)."""
     if not isinstance(x, Tensor):
         x = Tensor(x)
     shape = x._data.shape
-    if len(shape) != 2 or shape[1] != W._data.shape[1]:
+    if not shape or shape[-1] != W._data.shape[1]:
         raise InputError(
-            f"linear layer expects input of shape (samples, {W._data.shape[1]}), got {shape}."
+            f"linear layer expects input of shape (*, {W._data.shape[1]}) (samples, "
+            f"{W._data.shape[1]} features), got {shape}."
         )
     z = x._data @ W._data.T
     inputs = (x, W) if b is None else (x, W, b)
@@ -48,10 +66,12 @@ def _linear_back(g, out):
     if fn is not None:  # through the activation first: G_z = G (.) f'(z, a)
         g = times_derivative(g, fn, z, out._data)
     x, W = out._inputs[0], out._inputs[1]
-    grads = [
-        g @ W._data if x.requires_grad else None,
-        g.T @ x._data if W.requires_grad else None,
-    ]
+    dx = g @ W._data if x.requires_grad else None
+    if g.ndim != 2:  # leading dimensions (B, T, ...) are more rows
+        g = g.reshape(-1, g.shape[-1])
+        grads = [dx, g.T @ x._data.reshape(-1, x._data.shape[-1]) if W.requires_grad else None]
+    else:
+        grads = [dx, g.T @ x._data if W.requires_grad else None]
     if len(out._inputs) == 3:
         grads.append(xp.dot(_ones(len(g), g.dtype), g))  # column sums as 1^T G: (m,) . (m, n)
     return grads
@@ -214,3 +234,56 @@ def output_gradient(output: Tensor, target, name="quadratic"):
         grad *= scale
         return grad
     return _cost_gradient(entry, a, _targets(entry, a, target), scale)
+
+
+# ------------------------------------------------------------------------ transformer pieces
+_GELU_C = math.sqrt(2.0 / math.pi)  # the tanh form's sqrt(2 / pi)
+
+
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+    """``x Phi(x)``, Phi the standard normal CDF ``(1 + erf(x / sqrt 2)) / 2`` (Hendrycks &
+    Gimpel); ``approximate="tanh"``: ``x (1 + tanh(u)) / 2`` with
+    ``u = sqrt(2/pi) (x + 0.044715 x^3)``. Backward: ``Phi(x) + x phi(x)``, phi the normal
+    density; for tanh ``(1 + t)/2 + x (1 - t^2) sqrt(2/pi) (1 + 3 0.044715 x^2) / 2``."""
+    x = _as_tensor(input)
+    if approximate not in ("none", "tanh"):
+        raise InputError(f"gelu's approximate is 'none' or 'tanh', got {approximate!r}.")
+    a = x._data
+    if approximate == "tanh":
+        t = xp.tanh(_GELU_C * (a + 0.044715 * a**3))
+        return _make(0.5 * a * (1 + t), (x,), _gelu_tanh_back, (t,))
+    cdf = 0.5 * (1 + erf(a * (1 / math.sqrt(2.0))))
+    return _make(a * cdf, (x,), _gelu_back, (cdf,))
+
+
+def _gelu_back(g, out):
+    (cdf,) = out._saved
+    a = out._inputs[0]._data
+    pdf = xp.exp(-0.5 * a * a) * (1 / math.sqrt(2 * math.pi))
+    return (g * (cdf + a * pdf),)
+
+
+def _gelu_tanh_back(g, out):
+    (t,) = out._saved
+    a = out._inputs[0]._data
+    du = _GELU_C * (1 + 3 * 0.044715 * a * a)
+    return (g * (0.5 * (1 + t) + 0.5 * a * (1 - t * t) * du),)
+
+
+def dropout(input, p: float = 0.5, training: bool = True, generator=None) -> Tensor:
+    """In training, each element zeroed with probability ``p`` and the others scaled by
+    ``1 / (1 - p)`` (so the expected value is unchanged): ``y = x (.) mask / (1 - p)``, whose
+    gradient is ``G (.) mask / (1 - p)``; with ``training=False`` (or ``p = 0``) ``x`` itself.
+    The mask comes from the global generator (``manual_seed``) or ``generator``."""
+    if not (isinstance(p, (int, float)) and 0 <= p <= 1):
+        raise InputError(f"dropout probability has to be between 0 and 1, but got {p}.")
+    x = _as_tensor(input)
+    if not training or p == 0:
+        return x
+    keep = _rng(generator).random(x.shape) >= p
+    scale = keep.astype(x.dtype) * (1.0 / (1 - p) if p < 1 else 0.0)
+    return _make(x._data * scale, (x,), _dropout_back, (scale,))
+
+
+def _dropout_back(g, out):
+    return (g * out._saved[0],)

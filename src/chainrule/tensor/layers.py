@@ -1,28 +1,35 @@
 """PyTorch's layer and loss modules over the tensor ops: ``Embedding``, ``BatchNorm1d``,
-``Tanh/ReLU/Sigmoid``, ``Flatten``, ``CrossEntropyLoss/MSELoss/NLLLoss``.
+``LayerNorm``, ``Dropout``, ``Tanh/ReLU/Sigmoid/GELU/Softmax``, ``Flatten``, ``Identity``,
+``CrossEntropyLoss/MSELoss/NLLLoss``.
 
-Each is written from the differentiable ops (its gradient comes from theirs), except the
-activations, which use the shared table's fused rule.
+Each is its functional form (``F.layer_norm``, ``F.gelu``, ...) holding its parameters and
+settings; the table activations use the shared table's fused rule.
 """
 
 from __future__ import annotations
 
 from chainrule.errors import InputError
 from chainrule.tensor.backend import xp
-from chainrule.tensor.core import Tensor, as_tensor, no_grad
+from chainrule.tensor.core import Tensor, as_tensor
 from chainrule.tensor.creation import _rng, get_default_dtype
-from chainrule.tensor.functional import cross_entropy, mse, nll
-from chainrule.tensor.modules import Activation, Module, Parameter
+from chainrule.tensor.functional import cross_entropy, dropout, gelu, mse, nll
+from chainrule.tensor.modules import Activation, Module, Parameter, check_size
+from chainrule.tensor.normalization import batch_norm, layer_norm
 
 __all__ = [
+    "GELU",
     "BatchNorm1d",
     "CrossEntropyLoss",
+    "Dropout",
     "Embedding",
     "Flatten",
+    "Identity",
+    "LayerNorm",
     "MSELoss",
     "NLLLoss",
     "ReLU",
     "Sigmoid",
+    "Softmax",
     "Tanh",
 ]
 
@@ -34,6 +41,7 @@ class Embedding(Module):
 
     def __init__(self, num_embeddings: int, embedding_dim: int, dtype=None, generator=None):
         super().__init__()
+        check_size("nn.Embedding", num_embeddings=num_embeddings, embedding_dim=embedding_dim)
         data = _rng(generator).standard_normal((num_embeddings, embedding_dim))
         self.weight = Parameter(data.astype(get_default_dtype() if dtype is None else dtype))
 
@@ -50,63 +58,170 @@ class Embedding(Module):
             )
         return self.weight[index]
 
-    def __repr__(self):
-        return f"Embedding({self.weight.shape[0]}, {self.weight.shape[1]})"
+    def extra_repr(self):
+        return f"{self.weight.shape[0]}, {self.weight.shape[1]}"
 
 
 class BatchNorm1d(Module):
-    """``y = weight * (x - mean) / sqrt(var + eps) + bias`` over the batch (dimension 0) of
-    ``(m, features)``. Training: the batch's own mean and biased variance, and running
-    estimates updated as ``r <- (1 - momentum) r + momentum * batch`` (the running variance
-    with the unbiased batch variance, as PyTorch). ``eval()``: the running estimates."""
+    """``y = weight * (x - mean) / sqrt(var + eps) + bias`` per feature of ``(N, C)``, or per
+    channel of ``(N, C, L)`` (statistics over N and L), as PyTorch's. Training: the batch's
+    own mean and biased variance, and running estimates updated as ``r <- (1 - momentum) r +
+    momentum * batch`` (the running variance with the unbiased batch variance, as PyTorch).
+    ``eval()``: the running estimates. ``affine=False``: no weight and bias."""
 
-    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1, dtype=None):
+    def __init__(
+        self,
+        num_features: int,
+        eps: float = 1e-5,
+        momentum: float = 0.1,
+        affine: bool = True,
+        track_running_stats: bool = True,
+        dtype=None,
+    ):
         super().__init__()
+        check_size("nn.BatchNorm1d", num_features=num_features)
         dtype = get_default_dtype() if dtype is None else dtype
-        self.eps, self.momentum = eps, momentum
-        self.weight = Parameter(xp.ones(num_features, dtype=dtype))
-        self.bias = Parameter(xp.zeros(num_features, dtype=dtype))
-        self.register_buffer("running_mean", Tensor(xp.zeros(num_features, dtype=dtype)))
-        self.register_buffer("running_var", Tensor(xp.ones(num_features, dtype=dtype)))
-        self.register_buffer("num_batches_tracked", Tensor(xp.zeros((), dtype=xp.int64)))
+        self.num_features, self.eps, self.momentum = num_features, eps, momentum
+        self.affine, self.track_running_stats = affine, track_running_stats
+        self.weight = Parameter(xp.ones(num_features, dtype=dtype)) if affine else None
+        self.bias = Parameter(xp.zeros(num_features, dtype=dtype)) if affine else None
+        if track_running_stats:
+            self.register_buffer("running_mean", Tensor(xp.zeros(num_features, dtype=dtype)))
+            self.register_buffer("running_var", Tensor(xp.ones(num_features, dtype=dtype)))
+            self.register_buffer("num_batches_tracked", Tensor(xp.zeros((), dtype=xp.int64)))
+        else:
+            self.running_mean = self.running_var = None
 
     def forward(self, x):
-        """``(x - mean) / sqrt(var + eps) * weight + bias`` over the batch: the batch's
-        statistics (biased var) in training, updating the running ones; those in eval."""
+        """F.batch_norm with the batch's statistics in training (updating the running ones),
+        the running ones in eval."""
         x = as_tensor(x)
-        if x.ndim != 2 or x.shape[1] != self.weight.shape[0]:
+        if x.ndim not in (2, 3) or x.shape[1] != self.num_features:
             raise InputError(
-                f"BatchNorm1d({self.weight.shape[0]}) expects input of shape (batch, "
-                f"{self.weight.shape[0]}), got {x.shape}."
+                f"BatchNorm1d({self.num_features}) expects input of shape (batch, "
+                f"{self.num_features}) or (batch, {self.num_features}, length), got {x.shape}."
             )
-        if self.training:
-            if x.shape[0] < 2:
-                raise InputError("BatchNorm1d in training needs a batch of at least 2 rows.")
-            mean = x.mean(0, keepdim=True)
-            var = x.var(0, keepdim=True, unbiased=False)
-            with no_grad():
-                m = self.momentum
-                self.running_mean._data[...] = (1 - m) * self.running_mean._data + m * mean._data[0]
-                unbiased = var._data[0] * (x.shape[0] / (x.shape[0] - 1))
-                self.running_var._data[...] = (1 - m) * self.running_var._data + m * unbiased
-                self.num_batches_tracked._data[...] += 1
-        else:
-            mean, var = self.running_mean, self.running_var
-        return self.weight * (x - mean) / (var + self.eps) ** 0.5 + self.bias
+        use_batch = self.training or self.running_mean is None
+        if self.training and self.running_mean is not None:
+            self.num_batches_tracked._data[...] += 1
+        return batch_norm(
+            x,
+            self.running_mean,
+            self.running_var,
+            self.weight,
+            self.bias,
+            use_batch,
+            self.momentum,
+            self.eps,
+        )
 
-    def __repr__(self):
-        return f"BatchNorm1d({self.weight.shape[0]}, eps={self.eps}, momentum={self.momentum})"
+    def extra_repr(self):
+        return (
+            f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine="
+            f"{self.affine}, bias={self.affine}, track_running_stats={self.track_running_stats}"
+        )
+
+
+class LayerNorm(Module):
+    """``y = (x - mean) / sqrt(var + eps) * weight + bias`` over the last dimensions
+    ``normalized_shape`` of each sample (F.layer_norm); weight starts at ones, bias at zeros."""
+
+    def __init__(
+        self,
+        normalized_shape,
+        eps: float = 1e-5,
+        elementwise_affine: bool = True,
+        bias: bool = True,
+        dtype=None,
+    ):
+        super().__init__()
+        shape = (normalized_shape,) if isinstance(normalized_shape, int) else normalized_shape
+        self.normalized_shape = tuple(int(n) for n in shape)
+        check_size("nn.LayerNorm", **{f"normalized_shape[{i}]": n for i, n in enumerate(shape)})
+        dtype = get_default_dtype() if dtype is None else dtype
+        self.eps, self.elementwise_affine = eps, elementwise_affine
+        affine = elementwise_affine
+        self.weight = Parameter(xp.ones(self.normalized_shape, dtype=dtype)) if affine else None
+        has_bias = affine and bias
+        self.bias = Parameter(xp.zeros(self.normalized_shape, dtype=dtype)) if has_bias else None
+
+    def forward(self, x):
+        """F.layer_norm over ``normalized_shape``."""
+        return layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def extra_repr(self):
+        return (
+            f"{self.normalized_shape}, eps={self.eps}, elementwise_affine="
+            f"{self.elementwise_affine}, bias={self.bias is not None}"
+        )
+
+
+class Dropout(Module):
+    """Each element zeroed with probability ``p`` in training, the rest scaled by
+    ``1 / (1 - p)``; the identity in ``eval()`` (F.dropout)."""
+
+    def __init__(self, p: float = 0.5, inplace: bool = False):
+        super().__init__()
+        if not (isinstance(p, (int, float)) and 0 <= p <= 1):
+            raise InputError(f"dropout probability has to be between 0 and 1, but got {p}.")
+        self.p, self.inplace = p, inplace
+
+    def forward(self, x):
+        """F.dropout(x, p, training)."""
+        return dropout(x, self.p, self.training)
+
+    def extra_repr(self):
+        return f"p={self.p}, inplace={self.inplace}"
+
+
+class GELU(Module):
+    """``x Phi(x)`` elementwise (F.gelu), or its tanh approximation (``approximate="tanh"``)."""
+
+    def __init__(self, approximate: str = "none"):
+        super().__init__()
+        gelu(Tensor(0.0), approximate)  # an unknown form fails here
+        self.approximate = approximate
+
+    def forward(self, x):
+        """F.gelu(x, approximate)."""
+        return gelu(x, self.approximate)
+
+    def extra_repr(self):
+        return f"approximate={self.approximate!r}"
+
+
+class Softmax(Module):
+    """``exp(x_i) / sum_j exp(x_j)`` along ``dim``."""
+
+    def __init__(self, dim: int | None = None):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, x):
+        """x.softmax(dim) (dim None: the last, with PyTorch's warning left out)."""
+        return as_tensor(x).softmax(-1 if self.dim is None else self.dim)
+
+    def extra_repr(self):
+        return f"dim={self.dim}"
+
+
+class Identity(Module):
+    """``x`` itself (a placeholder layer)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__()
+
+    def forward(self, x):
+        """x, unchanged."""
+        return x
 
 
 def _activation(name: str, doc: str):
     class Layer(Activation):
         __doc__ = doc
 
-        def __init__(self):
+        def __init__(self, inplace: bool = False):
             super().__init__(name)
-
-        def __repr__(self):
-            return f"{type(self).__name__}()"
 
     return Layer
 
@@ -119,20 +234,24 @@ Tanh.__qualname__, ReLU.__qualname__, Sigmoid.__qualname__ = "Tanh", "ReLU", "Si
 
 
 class Flatten(Module):
-    """``(m, d1, d2, ...) -> (m, d1 * d2 * ...)``."""
+    """``(m, d1, d2, ...) -> (m, d1 * d2 * ...)``: dimensions start_dim..end_dim made one."""
+
+    def __init__(self, start_dim: int = 1, end_dim: int = -1):
+        super().__init__()
+        self.start_dim, self.end_dim = start_dim, end_dim
 
     def forward(self, x):
-        """``x`` reshaped to ``(N, prod(rest))``, keeping the first dimension."""
-        return as_tensor(x).flatten(1)
+        """``x.flatten(start_dim, end_dim)``."""
+        return as_tensor(x).flatten(self.start_dim, self.end_dim)
+
+    def extra_repr(self):
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
 
 
 class _Loss(Module):
     def __init__(self, reduction: str = "mean"):
         super().__init__()
         self.reduction = reduction
-
-    def __repr__(self):
-        return f"{type(self).__name__}()"
 
 
 class CrossEntropyLoss(_Loss):

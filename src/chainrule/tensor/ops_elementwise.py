@@ -50,8 +50,15 @@ def _binary_grads(out, ga, gb):
 
 
 # ------------------------------------------------------------------------ a + b
-Tensor.__add__ = lambda self, other: _binary(self, other, xp.add, _add_back, "add")
-Tensor.__radd__ = lambda self, other: _binary(other, self, xp.add, _add_back, "add")
+@method("__add__")
+@method("add")
+def _add(self, other):
+    return _binary(self, other, xp.add, _add_back, "add")
+
+
+@method("__radd__")
+def _radd(self, other):
+    return _binary(other, self, xp.add, _add_back, "add")
 
 
 def _add_back(g, out):  # d(a + b) = da + db
@@ -59,8 +66,15 @@ def _add_back(g, out):  # d(a + b) = da + db
 
 
 # ------------------------------------------------------------------------ a - b
-Tensor.__sub__ = lambda self, other: _binary(self, other, xp.subtract, _sub_back, "subtract")
-Tensor.__rsub__ = lambda self, other: _binary(other, self, xp.subtract, _sub_back, "subtract")
+@method("__sub__")
+@method("sub")
+def _sub(self, other):
+    return _binary(self, other, xp.subtract, _sub_back, "subtract")
+
+
+@method("__rsub__")
+def _rsub(self, other):
+    return _binary(other, self, xp.subtract, _sub_back, "subtract")
 
 
 def _sub_back(g, out):
@@ -68,8 +82,15 @@ def _sub_back(g, out):
 
 
 # ------------------------------------------------------------------------ a * b
-Tensor.__mul__ = lambda self, other: _binary(self, other, xp.multiply, _mul_back, "multiply")
-Tensor.__rmul__ = lambda self, other: _binary(other, self, xp.multiply, _mul_back, "multiply")
+@method("__mul__")
+@method("mul")
+def _mul(self, other):
+    return _binary(self, other, xp.multiply, _mul_back, "multiply")
+
+
+@method("__rmul__")
+def _rmul(self, other):
+    return _binary(other, self, xp.multiply, _mul_back, "multiply")
 
 
 def _mul_back(g, out):  # d(a b) = b da + a db
@@ -78,8 +99,15 @@ def _mul_back(g, out):  # d(a b) = b da + a db
 
 
 # ------------------------------------------------------------------------ a / b
-Tensor.__truediv__ = lambda self, other: _binary(self, other, xp.divide, _div_back, "divide")
-Tensor.__rtruediv__ = lambda self, other: _binary(other, self, xp.divide, _div_back, "divide")
+@method("__truediv__")
+@method("div")
+def _truediv(self, other):
+    return _binary(self, other, xp.divide, _div_back, "divide")
+
+
+@method("__rtruediv__")
+def _rtruediv(self, other):
+    return _binary(other, self, xp.divide, _div_back, "divide")
 
 
 def _div_back(g, out):  # d(a / b) = da / b - (a / b^2) db = da / b - out / b db
@@ -88,7 +116,10 @@ def _div_back(g, out):  # d(a / b) = da / b - (a / b^2) db = da / b - out / b db
 
 
 # ------------------------------------------------------------------------ -x
-Tensor.__neg__ = lambda self: make(-self._data, (self,), _neg_back)
+@method("__neg__")
+@method("neg")
+def _neg(self):
+    return make(-self._data, (self,), _neg_back)
 
 
 def _neg_back(g, out):
@@ -139,17 +170,21 @@ def times_derivative(g, fn, x, y):
     return d
 
 
-Tensor.apply = lambda self, fn: apply(self, functions.activation(fn))
+@method("apply")
+def _apply(self, fn):
+    """``x.apply("tanh")``: the shared table's function named ``fn``, elementwise."""
+    return apply(self, functions.activation(fn))
 
 
 def _table(entry):
+    """``exp(x)`` and ``x.exp()`` (one function, both ways) for a table entry."""
+
     def op(x):
         return apply(as_tensor(x), entry)
 
     op.__name__ = entry.name
     op.__doc__ = f"{entry.name}(x) elementwise, with its derivative from the shared table."
-    setattr(Tensor, entry.name, lambda self: apply(self, entry))
-    return op
+    return method(entry.name)(op)
 
 
 exp = _table(functions.exp)
@@ -227,12 +262,14 @@ def _where_back(g, out):
     return _binary_grads(out, xp.where(condition, g, 0), xp.where(condition, 0, g))
 
 
+@method()
 def maximum(a, b) -> Tensor:
     """The larger of ``a`` and ``b`` elementwise; at a tie the gradient is shared equally
     (PyTorch's rule)."""
     return _choose(a, b, True)
 
 
+@method()
 def minimum(a, b) -> Tensor:
     """The smaller of ``a`` and ``b`` elementwise; ties share the gradient equally."""
     return _choose(a, b, False)
@@ -258,24 +295,45 @@ def _choose_back(g, out):  # the chosen operand gets g; at a tie each gets g / 2
     return _binary_grads(out, g * (wa / total), g * (wb / total))
 
 
-Tensor.maximum = maximum
-Tensor.minimum = minimum
-
-
 # ------------------------------------------------------------------------ comparisons
-def _compare(op):
-    def compare(self, other):
-        return Tensor(op(self._data, _data(other)))  # booleans: no gradient
-
-    return compare
+def _compare(a, b, op) -> Tensor:
+    return Tensor(op(a._data, _data(b)))  # booleans: no gradient
 
 
-Tensor.__eq__ = _compare(xp.equal)
-Tensor.__ne__ = _compare(xp.not_equal)
-Tensor.__lt__ = _compare(xp.less)
-Tensor.__le__ = _compare(xp.less_equal)
-Tensor.__gt__ = _compare(xp.greater)
-Tensor.__ge__ = _compare(xp.greater_equal)
+@method("__eq__")
+@method("eq")
+def _eq(self, other):
+    return _compare(self, other, xp.equal)
+
+
+@method("__ne__")
+@method("ne")
+def _ne(self, other):
+    return _compare(self, other, xp.not_equal)
+
+
+@method("__lt__")
+@method("lt")
+def _lt(self, other):
+    return _compare(self, other, xp.less)
+
+
+@method("__le__")
+@method("le")
+def _le(self, other):
+    return _compare(self, other, xp.less_equal)
+
+
+@method("__gt__")
+@method("gt")
+def _gt(self, other):
+    return _compare(self, other, xp.greater)
+
+
+@method("__ge__")
+@method("ge")
+def _ge(self, other):
+    return _compare(self, other, xp.greater_equal)
 
 
 # ------------------------------------------------------------------------ dtypes
@@ -300,11 +358,29 @@ def _to_back(g, out):
     return (g.astype(out._inputs[0]._data.dtype),)
 
 
-Tensor.float = lambda self: self.to(xp.float32)
-Tensor.double = lambda self: self.to(xp.float64)
-Tensor.long = lambda self: self.to(xp.int64)
-Tensor.int = lambda self: self.to(xp.int32)
-Tensor.bool = lambda self: self.to(xp.bool_)
+@method("float")
+def _float(self):
+    return self.to(xp.float32)
+
+
+@method("double")
+def _double(self):
+    return self.to(xp.float64)
+
+
+@method("long")
+def _long(self):
+    return self.to(xp.int64)
+
+
+@method("int")
+def _int(self):
+    return self.to(xp.int32)
+
+
+@method("bool")
+def _bool(self):
+    return self.to(xp.bool_)
 
 
 # ------------------------------------------------------------------------ copies, truth
@@ -323,5 +399,13 @@ def allclose(a, b, rtol: float = 1e-5, atol: float = 1e-8) -> bool:
     return bool(xp.allclose(_data(a), _data(b), rtol=rtol, atol=atol))
 
 
-Tensor.all = lambda self: Tensor(xp.all(self._data))
-Tensor.any = lambda self: Tensor(xp.any(self._data))
+@method("all")
+def _all(self):
+    """Whether every element is true (non-zero), as a boolean tensor."""
+    return Tensor(xp.all(self._data))
+
+
+@method("any")
+def _any(self):
+    """Whether some element is true (non-zero), as a boolean tensor."""
+    return Tensor(xp.any(self._data))

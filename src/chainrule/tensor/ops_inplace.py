@@ -14,7 +14,6 @@ from chainrule.tensor.core import _GRAD_ENABLED, Tensor, _data, _index, mark_cha
 __all__: list[str] = []
 
 
-@method()
 def _in_place(self, change):
     """Apply ``change`` to the data, refusing a parameter outside no_grad, and bump the
     version so graphs that used the old values refuse to backpropagate."""
@@ -30,34 +29,34 @@ def _in_place(self, change):
 
 @method("zero_")
 def _zero(self) -> Tensor:
-    return self._in_place(lambda d: d.fill(0))
+    return _in_place(self, lambda d: d.fill(0))
 
 
 @method("fill_")
 def _fill(self, value) -> Tensor:
-    return self._in_place(lambda d: d.fill(value))
+    return _in_place(self, lambda d: d.fill(value))
 
 
 @method("__iadd__")
 def _iadd(self, other):
-    return self._in_place(lambda d: xp.add(d, _data(other), out=d))
+    return _in_place(self, lambda d: xp.add(d, _data(other), out=d))
 
 
 @method("__isub__")
 def _isub(self, other):
-    return self._in_place(lambda d: xp.subtract(d, _data(other), out=d))
+    return _in_place(self, lambda d: xp.subtract(d, _data(other), out=d))
 
 
 @method("__imul__")
 def _imul(self, other):
-    return self._in_place(lambda d: xp.multiply(d, _data(other), out=d))
+    return _in_place(self, lambda d: xp.multiply(d, _data(other), out=d))
 
 
 @method("__itruediv__")
 def _itruediv(self, other):
-    return self._in_place(lambda d: xp.divide(d, _data(other), out=d))
+    return _in_place(self, lambda d: xp.divide(d, _data(other), out=d))
 
 
 @method("__setitem__")
 def _setitem(self, index, value):
-    self._in_place(lambda d: d.__setitem__(_index(index), _data(value)))
+    _in_place(self, lambda d: d.__setitem__(_index(index), _data(value)))

@@ -109,8 +109,17 @@ def transpose(self, *dims):
     return self.permute(*dims)
 
 
-Tensor.T = property(lambda self: self.permute())
-Tensor.t = lambda self: self.permute()
+@method("t")
+def _t(self):
+    """All dimensions reversed (a matrix's transpose, as PyTorch's ``t()``)."""
+    return self.permute()
+
+
+@method("T")
+@property
+def _T(self):
+    """All dimensions reversed (``x.T``)."""
+    return self.permute()
 
 
 # ------------------------------------------------------------------------ indexing
@@ -169,6 +178,8 @@ def stack(tensors, dim: int = 0) -> Tensor:
 
 
 # ------------------------------------------------------------------------ matmul
+@method("__matmul__")
+@method()
 def matmul(a, b) -> Tensor:
     """``a @ b`` as numpy's matmul: 1-D, 2-D and stacks of matrices (batched, broadcast over
     the leading dimensions). d(A B) = dA B + A dB, so with G = dL/d(AB):
@@ -202,6 +213,6 @@ def _matmul_back(g, out):
     return grad_a, grad_b
 
 
-Tensor.__matmul__ = lambda self, other: matmul(self, other)
-Tensor.__rmatmul__ = lambda self, other: matmul(other, self)
-Tensor.matmul = Tensor.__matmul__
+@method("__rmatmul__")
+def _rmatmul(self, other):
+    return matmul(other, self)

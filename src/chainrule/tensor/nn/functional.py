@@ -1,19 +1,24 @@
-"""``torch.nn.functional`` for the tensor engine: losses, activations, ``one_hot``,
-``embedding``, ``linear``."""
+"""``torch.nn.functional`` for the tensor engine: losses, activations (``gelu`` too),
+``one_hot``, ``embedding``, ``linear``, ``layer_norm``, ``batch_norm``, ``dropout``."""
 
 from __future__ import annotations
 
 from chainrule.errors import InputError
 from chainrule.tensor.backend import xp
 from chainrule.tensor.core import Tensor, as_tensor
-from chainrule.tensor.functional import cross_entropy, linear
+from chainrule.tensor.functional import cross_entropy, dropout, gelu, linear
 from chainrule.tensor.functional import mse as mse_loss
 from chainrule.tensor.functional import nll as nll_loss
+from chainrule.tensor.normalization import batch_norm, layer_norm
 from chainrule.tensor.ops_elementwise import relu, sigmoid, tanh
 
 __all__ = [
+    "batch_norm",
     "cross_entropy",
+    "dropout",
     "embedding",
+    "gelu",
+    "layer_norm",
     "linear",
     "log_softmax",
     "mse_loss",

@@ -12,10 +12,10 @@ import math
 
 import numpy as np
 
-from chainrule.errors import InputError
+from chainrule.errors import InputError, InputTypeError
 from chainrule.tensor.backend import xp
-from chainrule.tensor.core import mark_changed
-from chainrule.tensor.modules import zero_grads
+from chainrule.tensor.core import Tensor, mark_changed
+from chainrule.tensor.module import zero_grads
 
 __all__ = ["SGD", "Adam", "AdamW", "Optimizer", "lr_scheduler"]
 
@@ -31,16 +31,35 @@ class Optimizer:
     "lr": ...}`` (one group each, missing settings taken from ``defaults``)."""
 
     def __init__(self, params, defaults: dict):
+        if isinstance(params, Tensor):
+            raise InputTypeError(
+                "the optimizer needs an iterable of parameters (model.parameters() or [p]), "
+                "got one Tensor."
+            )
         params = list(params)
         if not params:
             raise InputError("the optimizer got no parameters; pass model.parameters().")
-        groups = params if isinstance(params[0], dict) else [{"params": params}]
-        self.param_groups = []
-        for group in groups:
-            group = {**defaults, **group, "params": list(group["params"])}
-            group["lr"] = _check_lr(group["lr"])
-            self.param_groups.append(group)
+        self.defaults = defaults
+        self.param_groups: list[dict] = []
         self.state: dict[int, dict] = {}
+        for group in params if isinstance(params[0], dict) else [{"params": params}]:
+            self.add_param_group(group)
+
+    def add_param_group(self, group: dict) -> None:
+        """One more group ``{"params": [...], "lr": ..., ...}``, its missing settings from the
+        optimizer's defaults; a parameter may belong to one group only (as in PyTorch)."""
+        if not isinstance(group, dict) or "params" not in group:
+            raise InputTypeError(
+                f"a parameter group is a dict with a 'params' list, got {type(group).__name__}."
+            )
+        params = group["params"]
+        params = [params] if isinstance(params, Tensor) else list(params)
+        seen = {id(p) for g in self.param_groups for p in g["params"]}
+        if len({id(p) for p in params}) != len(params) or seen & {id(p) for p in params}:
+            raise InputError("some parameters appear in more than one parameter group.")
+        group = {**self.defaults, **group, "params": params}
+        group["lr"] = _check_lr(group["lr"])
+        self.param_groups.append(group)
 
     @property
     def params(self) -> list:
