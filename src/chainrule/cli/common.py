@@ -70,7 +70,7 @@ def model_options(p, activation=None, cost=None, init=None, engine: bool = True)
     choices everywhere; defaults of None are filled in by the command (per data set)."""
     p.add_argument("--layers", type=positive_int, nargs="+", help="layer sizes, e.g. 64 30 10")
     p.add_argument(
-        "--activation", default=activation, choices=sorted(functions.ACTIVATIONS),
+        "--activation", default=activation, choices=sorted(functions.LAYER_ACTIVATIONS),
         help=f"hidden-layer activation (default {activation or 'per data set'})",
     )  # fmt: skip
     p.add_argument(

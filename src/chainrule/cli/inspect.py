@@ -157,14 +157,17 @@ def _add_explain(commands, common) -> None:
     p.add_argument("--model", help="run folder or model.npz (default: a fresh small network)")
     p.add_argument("--dataset", help="data set of the sample (default: the run's, else moons)")
     p.add_argument("--sample", type=natural_int, default=0, help="which sample (default 0)")
-    p.add_argument("--split", choices=["train", "test"], default="train")
+    p.add_argument(
+        "--split", choices=["train", "test"], default="train",
+        help="which part of the data set --sample counts in (default train)",
+    )  # fmt: skip
     p.add_argument(
         "--input", type=finite_float, nargs="+", metavar="X", help="a sample given by hand"
     )
     p.add_argument(
         "--target", type=finite_float, nargs="+", metavar="Y", help="its target (label or vector)"
     )
-    model_options(p, "sigmoid", "quadratic", "normal")
+    model_options(p, "sigmoid", "quadratic", "scaled")  # scaled: as train and the playground
     p.add_argument("--format", choices=["text", "markdown", "html"])
     p.add_argument("--out", help="also write it to this file (.md, .html or text)")
     p.set_defaults(run=explain_command)
