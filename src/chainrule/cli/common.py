@@ -18,7 +18,7 @@ from chainrule import functions
 from chainrule.data import DATASETS
 from chainrule.data import load as load_dataset
 from chainrule.errors import InputError
-from chainrule.models.registry import DEFAULT_ENGINE, ENGINES, INITS, build
+from chainrule.models.registry import DEFAULT_ENGINE, ENGINES, build, inits
 from chainrule.models.registry import help_text as engine_help
 from chainrule.models.store import load
 from chainrule.runs import HISTORY, MODEL, read_history
@@ -79,7 +79,7 @@ def model_options(p, activation=None, cost=None, init=None, engine: bool = True)
         help=f"cost; log_likelihood means a softmax output (default {cost or 'per data set'})",
     )  # fmt: skip
     p.add_argument(
-        "--init", default=init, choices=INITS,
+        "--init", default=init, choices=inits(),
         help=f"normal: N(0,1); scaled: N(0,1/n_in) (default {init or 'per data set'})",
     )  # fmt: skip
     p.add_argument("--dtype", default=DEFAULT_DTYPE, choices=DTYPES, help="default float32")

@@ -32,7 +32,7 @@ from chainrule.distributed import launched, world
 from chainrule.errors import ChainruleError, InputError
 from chainrule.files import RunLock, remove_stale_temporaries
 from chainrule.functions import ACTIVATIONS, COSTS
-from chainrule.models.registry import DEFAULT_ENGINE, ENGINES, INITS, engines_taking
+from chainrule.models.registry import DEFAULT_ENGINE, ENGINES, engines_taking, inits
 from chainrule.models.registry import help_text as engine_help
 from chainrule.network import BACKPROP
 from chainrule.runs import SETTINGS, Checkpoint, build_model, finish, load_checkpoint
@@ -314,7 +314,7 @@ def add_parser(commands, common) -> None:
     tr.add_argument("--cost", choices=sorted(COSTS), help="log_likelihood: a softmax output")
     tr.add_argument(
         "--init",
-        choices=INITS,
+        choices=inits(),
         help="normal: N(0,1); scaled: N(0,1/n_in); xavier, he: tensor engine",
     )
     tr.add_argument("--epochs", type=positive_int)
