@@ -30,7 +30,8 @@ from chainrule.distributed import launched, world
 from chainrule.errors import InputError
 from chainrule.files import RunLock, remove_stale_temporaries
 from chainrule.functions import COSTS, LAYER_ACTIVATIONS
-from chainrule.models.registry import ENGINES, INITS, engines_taking
+from chainrule.models.registry import DEFAULT_ENGINE, ENGINES, engines_taking, inits
+from chainrule.models.registry import help_text as engine_help
 from chainrule.network import BACKPROP
 from chainrule.runs import SETTINGS, Checkpoint, build_model, finish, load_checkpoint
 from chainrule.stopping import stop_signals
@@ -292,7 +293,7 @@ def add_parser(commands, common) -> None:
     tr.add_argument("--cost", choices=sorted(COSTS), help="log_likelihood: a softmax output")
     tr.add_argument(
         "--init",
-        choices=INITS,
+        choices=inits(),
         help="normal: N(0,1); scaled: N(0,1/n_in); xavier, he: tensor engine",
     )
     tr.add_argument("--epochs", type=positive_int)
@@ -305,9 +306,7 @@ def add_parser(commands, common) -> None:
     tr.add_argument("--dtype", choices=DTYPES, default=DEFAULT_DTYPE, help="default float32")
     tr.add_argument("--backprop", choices=BACKPROP, default="matrix", help="network engine only")
     tr.add_argument(
-        "--engine", choices=list(ENGINES), default="network",
-        help="network: the four equations by hand; tensor: Tensor autograd; value: the scalar "
-        "engine (small data only)",
+        "--engine", choices=list(ENGINES), default=DEFAULT_ENGINE, help=engine_help(),
     )  # fmt: skip
     tr.add_argument(
         "--optimizer", choices=OPTIMIZERS, default="sgd",
