@@ -224,7 +224,7 @@ async def socket(websocket: WebSocket):
             if message["type"] == "websocket.disconnect":
                 break
             await handle(conn, message)
-    except (WebSocketDisconnect, TimeoutError):
+    except (WebSocketDisconnect, asyncio.TimeoutError):  # (TimeoutError's alias from 3.11)
         pass
     finally:
         state.open -= 1
