@@ -45,7 +45,9 @@ def test_keys_alone_reach_a_weight_pin_its_chain_rule_and_close_it(page):
             break
     else:
         pytest.fail("Tab never reached the network")
-    first = page.evaluate("document.activeElement.dataset.param ?? document.activeElement.outerHTML.slice(0, 200)")
+    first = page.evaluate(
+        "document.activeElement.dataset.param ?? document.activeElement.outerHTML.slice(0, 200)"
+    )
     assert first == "W1[0,0]"
     assert page.evaluate("document.querySelectorAll('#wires [tabindex=\"0\"]').length") == 1
     # Arrows move along the weights of layer 1 (row by row), then its biases.

@@ -138,7 +138,10 @@ async function configure(changes, control = null) {
   if (reply.type !== "error") { show(""); state.curve = state.curve.filter(p => p[0] <= reply.epoch); }
   else if (state.settings) {
     syncControls(state.settings);  // the controls show what is in force
-    if (control) { $(control).setAttribute("aria-invalid", "true"); $(control).setAttribute("aria-describedby", "message"); }
+    if (control) {
+      if (control in state.settings) $(control).value = state.settings[control];  // even while focused
+      $(control).setAttribute("aria-invalid", "true"); $(control).setAttribute("aria-describedby", "message");
+    }
   }
   setPlaying(false);
   return reply;
