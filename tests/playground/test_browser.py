@@ -70,6 +70,16 @@ def test_page_loads_and_learns_the_circle(page):
     assert page.evaluate("window.playground.state.received") == stats["sent"]
     assert page.text_content("#test-accuracy").endswith("%")
     screenshots.keep(page, "training")
+    # The front door's picture: the learned circle, BP1 of one update, one weight's chain rule.
+    page.check("#show-test")
+    page.click("#stepthrough")
+    page.wait_for_selector("#stages:not([hidden])")
+    while page.get_attribute("#stage-name", "data-stage") != "BP1":
+        page.click("#stage-next")
+    page.dispatch_event('line.hit[data-param="W3[0,1]"]', "click")
+    page.wait_for_selector("#tip-close")
+    page.evaluate("window.scrollTo(0, 0)")
+    screenshots.keep(page, "front")
 
 
 def test_hovering_a_weight_shows_its_chain_rule(page):

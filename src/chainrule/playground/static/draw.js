@@ -18,7 +18,11 @@ export function colour(t) { return t < 0.5 ? mix(ORANGE, WHITE, t * 2) : mix(WHI
 const TABLE = Array.from({ length: 256 }, (_, i) => colour(i / 255));
 const PALE = TABLE.map(rgb => mix(WHITE, rgb, FIELD));
 
-function bytes(b64) { return Uint8Array.from(atob(b64), c => c.charCodeAt(0)); }
+function bytes(b64) {
+  const text = atob(b64), out = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
+  return out;
+}
 
 // A heat map into a canvas of size x size pixels (a "value" map, or classes with confidence);
 // `pale` for the output panel's field, under the data points.
@@ -118,7 +122,7 @@ export function buildNetwork(box, heads, svg, sizes, featureNames, maxWidth) {
       const a = position(l - 1, k, sizes), b = position(l, j, sizes);
       const ends = { x1: a.x + NODE, y1: a.y + NODE / 2, x2: b.x, y2: b.y + NODE / 2 };
       const param = `W${l}[${j},${k}]`;
-      element("line", { ...ends, class: "wire", "data-param": param }, wires);
+      element("line", { ...ends, class: "wire", "data-param": param }, wires).ljk = [l, j, k];
       element("line", { ...ends, class: "hit", "data-param": param, tabindex: -1, role: "button",
         "aria-label": paramLabel(param, sizes) }, wires);
     }
@@ -163,7 +167,7 @@ export function updateNetwork(svg, frame, colorBy) {
   for (const [name, a] of Object.entries(source)) if (name[0] === "W") for (const row of a) for (const v of row) biggest = Math.max(biggest, Math.abs(v ?? 0));
   const scale = colorBy === "gradient" ? 1 / biggest : 1 / Math.max(1, biggest / 4);
   for (const line of svg.querySelectorAll("line.wire")) {
-    const [l, j, k] = line.dataset.param.match(/\d+/g).map(Number);
+    const [l, j, k] = line.ljk;
     const v = source[`W${l}`][j][k] ?? 0;
     const s = Math.min(1, Math.abs(v) * scale);
     line.setAttribute("stroke", `rgb(${v < 0 ? ORANGE : BLUE})`);

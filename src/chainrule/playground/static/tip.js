@@ -47,9 +47,25 @@ export function fillTip(reply, pinned) {
   product.dataset.product = reply.product;
 }
 
+// The box to keep clear: the element, and for a weight the two neurons it joins too.
+function clearBox(anchor) {
+  const boxes = [anchor.getBoundingClientRect()];
+  const m = anchor.dataset.param.match(/^W(\d+)\[(\d+),(\d+)\]$/);
+  if (m) {
+    const svg = anchor.ownerSVGElement;
+    for (const [l, j] of [[+m[1], m[2]], [m[1] - 1, m[3]]]) {
+      const square = svg.querySelector(`.neuron[data-layer="${l}"][data-j="${j}"] rect`);
+      if (square) boxes.push(square.getBoundingClientRect());
+    }
+  }
+  return { left: Math.min(...boxes.map(b => b.left)), right: Math.max(...boxes.map(b => b.right)),
+    top: Math.min(...boxes.map(b => b.top)), bottom: Math.max(...boxes.map(b => b.bottom)) };
+}
+
 // Beside the element it explains: to its right if there is room, else left, else below/above.
 export function placeTip(anchor) {
-  const r = anchor.getBoundingClientRect(), w = tip.offsetWidth, h = tip.offsetHeight;
+  const b = clearBox(anchor), w = tip.offsetWidth, h = tip.offsetHeight;
+  const r = { ...b, width: b.right - b.left, height: b.bottom - b.top };
   let left, top;
   if (r.right + GAP + w <= innerWidth) { left = r.right + GAP; top = r.top + r.height / 2 - h / 2; }
   else if (r.left - GAP - w >= 0) { left = r.left - GAP - w; top = r.top + r.height / 2 - h / 2; }
