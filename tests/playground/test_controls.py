@@ -175,3 +175,18 @@ def test_the_update_shows_l1_and_l2_and_its_numbers_are_right(page):
         "td[data-kind='new']", "cells => cells.map(c => Number(c.dataset.value))"
     )
     np.testing.assert_allclose(shown[: W1.size], expected.ravel(), rtol=1e-12)
+
+
+def test_four_significant_digits_by_default_every_digit_on_request(page):
+    page.dispatch_event('line.hit[data-param="W2[0,1]"]', "click")
+    page.wait_for_selector("#tip-close")
+    exact = float(page.get_attribute("#tip-values", "data-product"))
+    short = page.get_attribute("#tip-values", "data-tex")
+    assert float(short.rsplit("=", 1)[1]) == float(f"{exact:.4g}")
+    page.check("#tip-full")
+    page.wait_for_function(
+        f"document.getElementById('tip-values').dataset.tex.length > {len(short)}"
+    )
+    shown = page.get_attribute("#tip-values", "data-tex").rsplit("=", 1)[1].strip()
+    assert float(shown) == exact
+    assert page.is_checked("#full")  # the step-through's switch follows
