@@ -159,6 +159,13 @@ def test_train_eval_apply_and_to():
     assert "CPU only" in _one_line(e)
 
 
+def test_setting_a_parameter_to_none_unregisters_it_as_in_pytorch():
+    ours, theirs = nn.Linear(2, 3), real.nn.Linear(2, 3)
+    ours.bias, theirs.bias = None, None
+    assert list(ours.state_dict()) == list(theirs.state_dict()) == ["weight"]
+    assert len(ours.parameters()) == 1
+
+
 def test_shared_parameters_come_once_as_in_pytorch():
     a = nn.Linear(3, 3)
     model = nn.Sequential(a, nn.ReLU(), a)

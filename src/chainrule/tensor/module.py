@@ -45,6 +45,10 @@ class Module:
             self._modules[name] = value
         elif name in self._buffers:
             self._buffers[name] = value
+        elif value is None:  # model.bias = None: no longer a parameter (or child), as PyTorch
+            for table in (self._parameters, self._modules):
+                if name in table:
+                    table[name] = None
         object.__setattr__(self, name, value)
 
     def register_buffer(self, name: str, value: Tensor | None) -> None:
