@@ -27,6 +27,7 @@ gradient becomes NaN in every rank's sum, so the loop's divergence check stops a
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import inspect
 import json
@@ -38,11 +39,17 @@ import time
 
 import numpy as np
 
+from chainrule.data import load as load_dataset
 from chainrule.errors import ChainruleError, InputError
 from chainrule.protocol import ModelBase
+from chainrule.runs import build_model
+from chainrule.stopping import stop_signals
+from chainrule.train import TrainingInterrupted
 from chainrule.train import train as train_loop
 
-__all__ = ["RankLost", "Replica", "apply_gradient", "launched", "shard", "train", "world"]
+__all__ = [
+    "RankLost", "Replica", "apply_gradient", "fit", "job", "launched", "shard", "train", "world",
+]  # fmt: skip
 
 # Set by the launchers of MPICH/Intel MPI (PMI), Open MPI, PMIx (Slurm) and MVAPICH: their
 # presence says "started by mpiexec" without importing mpi4py (which would start MPI).
@@ -344,3 +351,61 @@ def _on_lost_notice(collective: _Collective):
         collective.notice = number
 
     return signal.signal(signal.SIGUSR1, notice)
+
+
+# ---------------------------------------------------------------- the ranks of `chainrule train`
+def fit(model, data, settings: dict, *, comm=None, on_lost=None, **options):
+    """Train ``model`` on a data set's training rows with a run's ``settings`` (``epochs``,
+    ``batch_size``, ``lr``, ``l2``, ``seed``), scored on its test rows each epoch: chainrule.train's
+    loop in this process (``comm`` None), or :func:`train` shared by the ranks of ``comm``.
+    ``options``: the loop's others (``callbacks``, ``progress``, ``checkpoint``, ``resume``,
+    ``stop``). Returns the History."""
+    loop = train_loop if comm is None else functools.partial(train, comm=comm, on_lost=on_lost)
+    return loop(
+        model, data.X_train, data.y_train, epochs=settings["epochs"],
+        batch_size=settings["batch_size"], lr=settings["lr"], l2=settings["l2"],
+        test=(data.X_test, data.y_test), seed=settings["seed"], **options,
+    )  # fmt: skip
+
+
+def job(comm, lead, settings_for, on_lost=None) -> int:
+    """A training job's roles, decided here; every rank calls this (``comm`` None: no MPI, the one
+    process leads). Returns the process's exit status.
+
+    Rank 0 runs ``lead(share)``: it prepares the run (folder, model, data), calls
+    ``share(settings)`` when it is ready to train, trains through :func:`fit` and alone speaks
+    and writes. Every other rank waits for those settings (told ``None`` when rank 0 failed
+    before, it ends with status 2: rank 0 said why), makes its own with ``settings_for(rank 0's)``
+    (a new run: from its own command line, so that the start-up agreement catches a different
+    one), builds the same model and data set and runs the shared loop: quiet, writing nothing.
+    A failure on one rank alone is said with its rank and ends the whole job."""
+    if comm is None:
+        return lead(lambda settings: None)
+    if comm.Get_rank() == 0:
+        shared = []
+        try:
+            return lead(lambda settings: shared.append(comm.bcast(settings, root=0)))
+        finally:
+            if not shared:
+                comm.bcast(None, root=0)  # rank 0 failed before training: the others end too
+    theirs = comm.bcast(None, root=0)
+    if theirs is None:
+        return 2
+    try:
+        settings = settings_for(theirs)
+        model = build_model(settings)
+        data = load_dataset(
+            settings["dataset"], data_dir=settings["data_dir"], dtype=settings["dtype"]
+        )
+    except ChainruleError as e:  # this rank alone failed: say so, and end the whole job
+        print(f"chainrule: error on rank {comm.Get_rank()}: {e}", file=sys.stderr, flush=True)
+        comm.Abort(2)
+        os._exit(2)  # MPICH's Abort can return before the launcher's kill arrives
+    with stop_signals() as stopped:
+        try:
+            fit(model, data, settings, comm=comm, on_lost=on_lost, stop=stopped)
+        except TrainingInterrupted:
+            return 130
+        except ChainruleError:
+            return 2  # every rank raised it alike; rank 0 says it
+    return 0

@@ -33,3 +33,14 @@ class DownloadError(DataError):
     def __init__(self, message: str, failures: list[str] | tuple[str, ...] = ()):
         super().__init__(message)
         self.failures = list(failures)
+
+
+class IndexOutOfRangeError(InputError, IndexError):
+    """An index past the end of a tensor: also an ``IndexError``, which Python's ``for`` and
+    PyTorch's users rely on."""
+
+
+class TensorRuntimeError(InputError, RuntimeError):
+    """What PyTorch refuses with a ``RuntimeError`` (a graph whose saved values changed in place,
+    an in-place change to a leaf that requires grad, a graph walked twice, an ambiguous truth):
+    also a ``RuntimeError``."""

@@ -238,13 +238,15 @@ class Network(ModelBase):
         m = len(X)
         return [nb / m for nb in nabla_b], [nw / m for nw in nabla_w]
 
-    def update(self, X, Y, eta: float, lmbda: float = 0.0, n: int | None = None, form=None):
+    def update(self, X, Y, eta: float, lmbda: float = 0.0, n: int | None = None, form=None, l1=0.0):
         """One step of gradient descent on the mini-batch ``(X, Y)``, in place:
 
-            W -> (1 - eta * lmbda / n) W - eta * dC/dW,      b -> b - eta * dC/db
+            W -> (1 - eta * lmbda / n) W - (eta * l1 / n) sign(W) - eta * dC/dW
+            b -> b - eta * dC/db
 
-        (L2 regularization shrinks the weights, not the biases; ``n`` is the training-set size;
-        ``form`` overrides the network's own ``form`` for this step.)"""
+        (L2 regularization shrinks the weights, L1 pulls each towards 0 by a constant step, the
+        biases are left alone; ``n`` is the training-set size; ``form`` overrides the network's
+        own ``form`` for this step.)"""
         form = form or self.form
         try:  # no check on this hot path; a failure is explained after the fact
             if form == "matrix":
@@ -254,6 +256,7 @@ class Network(ModelBase):
                 nabla_b = [eta * nb for nb in nabla_b]
                 nabla_w = [eta * nw for nw in nabla_w]
             decay = 1.0 - eta * lmbda / (n or len(X))
+            pull = eta * l1 / (n or len(X))
         except (ValueError, TypeError, ZeroDivisionError, IndexError) as e:
             if isinstance(e, InputError):
                 raise
@@ -262,15 +265,17 @@ class Network(ModelBase):
                 f"update needs numbers: eta {eta!r}, lmbda {lmbda!r}, n {n!r} ({e})."
             ) from None
         for W, b, nw, nb in zip(self.weights, self.biases, nabla_w, nabla_b):
+            if l1:
+                nw = nw + pull * np.sign(W)  # (the sign before the step)
             if lmbda:
                 W *= decay
             W -= nw
             b -= nb
 
     # ------------------------------------------------------------------------------ the protocol
-    def step(self, X, Y, lr: float, l2: float = 0.0, n: int | None = None) -> None:
+    def step(self, X, Y, lr: float, l2: float = 0.0, n: int | None = None, l1: float = 0.0) -> None:
         """The protocol's update: :meth:`update` with ``eta = lr`` and ``lmbda = l2``."""
-        self.update(X, Y, lr, l2, n)
+        self.update(X, Y, lr, l2, n, l1=l1)
 
     def outputs(self, X):
         """The output activations ``a^L``, ``(m, n_L)`` (the protocol's name for feedforward)."""

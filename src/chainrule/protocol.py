@@ -15,7 +15,8 @@ An engine writes four things itself: the output activations ``a^L`` (``outputs``
 ``C = (1/m) sum_x C_x`` of a batch (``batch_cost``), its gradient by name (``gradient``) and one
 gradient-descent step (``step``), plus reading and writing its parameters. Everything that is the
 same for every engine is written once, in :class:`ModelBase`: labels to targets, the predict
-rule, the L2 penalty ``(l2 / 2n) sum_w w^2``, ``evaluate`` and the gradient norms per layer.
+rule, the penalties (L1 ``(l1 / n) sum_w |w|`` and L2 ``(l2 / 2n) sum_w w^2``, over the weights,
+``n`` the training-set size), ``evaluate`` and the gradient norms per layer.
 
 This module sits on the ground floor (it imports only numpy and the errors) so that an engine
 can implement the protocol itself: ``Network`` is the book's class *and* a model, with no adapter
@@ -51,9 +52,10 @@ class Model(Protocol):
     def gradient(self, X, Y) -> dict[str, np.ndarray]:
         """``dC/dW^l`` and ``dC/db^l`` of ``batch_cost(X, Y)``, named ``W1, b1, ...``."""
 
-    def step(self, X, Y, lr: float, l2: float = 0.0, n: int | None = None) -> None:
+    def step(self, X, Y, lr: float, l2: float = 0.0, n: int | None = None, l1: float = 0.0) -> None:
         """One gradient-descent step on the mini-batch ``(X, Y)``, in place: for plain SGD
-        ``W -> (1 - lr l2 / n) W - lr dC/dW`` and ``b -> b - lr dC/db``."""
+        ``W -> (1 - lr l2 / n) W - (lr l1 / n) sign(W) - lr dC/dW`` and ``b -> b - lr dC/db``
+        (the gradient of ``C + (l1 / n) sum |w| + (l2 / 2n) sum w^2``; ``sign(0) = 0``)."""
 
     def parameters(self) -> dict[str, np.ndarray]:
         """The parameters by name, ``W1, b1, ...``, as numpy arrays."""
@@ -73,8 +75,10 @@ class Model(Protocol):
     def predict(self, X) -> np.ndarray:
         """Class labels ``(m,)`` (see :meth:`ModelBase.predict`)."""
 
-    def evaluate(self, X, y, l2: float = 0.0, n: int | None = None) -> tuple[float, float]:
-        """``(cost with the L2 term, accuracy)`` (see :meth:`ModelBase.evaluate`)."""
+    def evaluate(
+        self, X, y, l2: float = 0.0, n: int | None = None, l1: float = 0.0
+    ) -> tuple[float, float]:
+        """``(cost with the penalties, accuracy)`` (see :meth:`ModelBase.evaluate`)."""
 
     def grad_norms(self, X, Y) -> list[float]:
         """``||dC/dW^l||`` per layer (see :meth:`ModelBase.grad_norms`)."""
@@ -187,10 +191,21 @@ class ModelBase:
         squares = sum(float(np.sum(np.square(W, dtype=np.float64))) for W in weights)
         return 0.5 * l2 / n * squares
 
-    def evaluate(self, X, y, l2: float = 0.0, n: int | None = None) -> tuple[float, float]:
-        """``(cost, accuracy)`` on labelled data: ``C + (l2 / 2n) sum w^2`` (``n`` is the
-        training-set size, by default ``len(X)``) and the fraction classified correctly."""
-        cost = self.batch_cost(X, self.targets(y)) + self.l2_penalty(l2, n or len(X))
+    def l1_penalty(self, l1: float, n: int) -> float:
+        """``(l1 / n) sum_w |w|`` over every weight (not the biases), summed in float64."""
+        if not l1:
+            return 0.0
+        weights = [a for name, a in self.parameters().items() if name.startswith("W")]
+        return l1 / n * sum(float(np.sum(np.abs(W), dtype=np.float64)) for W in weights)
+
+    def evaluate(
+        self, X, y, l2: float = 0.0, n: int | None = None, l1: float = 0.0
+    ) -> tuple[float, float]:
+        """``(cost, accuracy)`` on labelled data: ``C + (l1 / n) sum |w| + (l2 / 2n) sum w^2``
+        (``n`` is the training-set size, by default ``len(X)``) and the fraction classified
+        correctly."""
+        n = n or len(X)
+        cost = self.batch_cost(X, self.targets(y)) + self.l2_penalty(l2, n) + self.l1_penalty(l1, n)
         return cost, float(np.mean(self.predict(X) == labels_of(y)))
 
     def grad_norms(self, X, Y) -> list[float]:

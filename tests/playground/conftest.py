@@ -8,14 +8,15 @@ Without a browser the browser tests are skipped with one line saying how to inst
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import shutil
-import threading
-import time
 from dataclasses import dataclass
 
 import pytest
+
+from .live import running
 
 REQUIRE = os.environ.get("CHAINRULE_REQUIRE_BROWSER") == "1"
 INSTALL = (
@@ -54,25 +55,14 @@ class Running:
 def playground():
     """A playground server on 127.0.0.1 and a free port, for the whole test session."""
     need_web_stack()
-    from chainrule.playground.serve import bind, server, url_of
-
-    sock = bind("127.0.0.1", None)
-    instance = server(sock)
-    thread = threading.Thread(target=instance.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not instance.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("the playground server did not start within 20 s")
-        time.sleep(0.02)
-    yield Running(url_of(sock), instance.config.app)
-    instance.should_exit = True
-    thread.join(10)
+    with running() as (port, app):
+        yield Running(f"http://127.0.0.1:{port}/", app)
 
 
-@pytest.fixture(scope="session")
-def browser():
-    """A headless Chromium for the session (skipped, or failed in CI, when there is none)."""
+@contextlib.contextmanager
+def chromium(*args: str):
+    """A headless Chromium launched with ``args`` (skipped, or failed in CI, when there is
+    none)."""
     problem = missing()
     if problem:
         if REQUIRE:
@@ -81,11 +71,18 @@ def browser():
     from playwright.sync_api import sync_playwright  # (an optional test dependency)
 
     with sync_playwright() as p:
-        chromium = p.chromium.launch(
-            executable_path=shutil.which("chromium"), args=["--no-sandbox"]
+        launched = p.chromium.launch(
+            executable_path=shutil.which("chromium"), args=["--no-sandbox", *args]
         )
-        yield chromium
-        chromium.close()
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """A headless Chromium for the session."""
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture

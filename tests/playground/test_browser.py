@@ -84,7 +84,8 @@ def test_hovering_a_weight_shows_its_chain_rule(page):
     assert gradient == pytest.approx(expected.gradient, rel=1e-12, abs=1e-15)
     assert "The chain rule for W2[0,1]" in page.text_content("#tip")
     # A weight edited in place changes the network.
-    page.click('line.hit[data-param="W2[0,1]"]', force=True)
+    page.dispatch_event('line.hit[data-param="W2[0,1]"]', "click")  # (its centre is a crossing)
+    page.wait_for_selector("#tip-close")  # pinned
     page.fill("#tip-value", "0.25")
     page.press("#tip-value", "Enter")
     page.wait_for_function("window.playground.state.frame.params.W2[0][1] === 0.25")
@@ -113,7 +114,7 @@ def test_step_through_visits_forward_then_backward(page):
             )
             np.testing.assert_allclose(shown, nabla_b[seen[-1][1] - 1], rtol=1e-12, atol=1e-15)
             on_drawing = page.eval_on_selector_all(
-                ".neuron.hl .val", "spans => spans.map(s => Number(s.dataset.value))"
+                "#wires text.val.hl", "spans => spans.map(s => Number(s.dataset.value))"
             )
             np.testing.assert_allclose(on_drawing, nabla_b[seen[-1][1] - 1], rtol=1e-12)
         if name == "BP3/BP4":
@@ -218,7 +219,7 @@ def test_exported_files_load_with_chainrule(page, tmp_path):
 def test_more_classes_take_a_softmax_and_the_value_engine_says_it_cannot(page):
     choose(page, "#data", "multi_gaussian")
     assert page.evaluate("window.playground.state.data.sizes").pop() == 3
-    assert "softmax output with the log_likelihood cost" in page.text_content("#notes")
+    assert "softmax output with the log-likelihood cost" in page.text_content("#notes")
     step(page, 3)
     assert frame(page)["output"]["kind"] == "classes"
     assert frame(page)["test_accuracy"] > 0.9
@@ -228,7 +229,8 @@ def test_more_classes_take_a_softmax_and_the_value_engine_says_it_cannot(page):
 
 
 def test_regression_shows_costs_without_accuracy(page):
-    choose(page, "#data", "plane")
+    choose(page, "#problem", "regression")
+    assert page.input_value("#data") == "plane"
     first = frame(page)["cost"]
     step(page, 5)
     assert frame(page)["cost"] < first

@@ -54,3 +54,16 @@ def test_every_method_outside_the_class_body_was_attached_by_core_method():
         if name in METHODS or not inspect.isfunction(fn):
             continue
         assert fn.__qualname__.startswith("Tensor."), f"Tensor.{name} was attached by hand"
+
+
+if __name__ == "__main__":  # python tests/tensor/test_methods.py: rewrite the list in core.py
+    import re
+    from pathlib import Path
+
+    import chainrule.tensor.core as core
+
+    path = Path(core.__file__)
+    pattern = rf"    {HEADING}:\n.*?(?=\n\n    \(tests/tensor/test_methods.py)"
+    text, n = re.subn(pattern, lambda _: docstring_block(), path.read_text(), flags=re.S)
+    assert n == 1, "the list's heading or closing line is gone from Tensor's docstring"
+    path.write_text(text)

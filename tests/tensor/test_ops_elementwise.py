@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays, mutually_broadcastable_shapes
 
-from chainrule.errors import InputError, InputTypeError
+from chainrule.errors import InputError
 from chainrule.tensor import Tensor, concatenate, where
 
 from .opcheck import (
@@ -262,13 +262,6 @@ def test_log_of_non_positive_values_is_refused(bad):
         t.log()
     message = _one_line(e)
     assert "log" in message and "positive" in message
-
-
-def test_a_tensor_exponent_is_refused():
-    t = Tensor(np.ones(2), requires_grad=True)
-    with pytest.raises(InputTypeError) as e:
-        t ** Tensor(2.0)
-    _one_line(e)
 
 
 def test_errors_are_also_the_builtin_exceptions():

@@ -5,13 +5,18 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
+from conftest import numeric_gradient
 
+import chainrule.tensor
 from chainrule.errors import InputError
 from chainrule.tensor import Tensor, no_grad
 
 from .opcheck import (
     _one_line,
+    away_from_zero,
     rand,
+    weights,
 )
 
 
@@ -108,3 +113,218 @@ def _change_in_place(p, how):
         p[1] = 0.0
     else:
         p.zero_()
+
+
+# ------------------------------------------------------------------------ recorded in a graph
+# Each program is typed once and run twice: on chainrule (lib = chainrule.tensor) and on PyTorch
+# (lib = torch), so PyTorch is the judge of what an in-place op in a graph means; central finite
+# differences of chainrule's own forward pass are the second judge of the gradients.
+def _updated(lib, y, w, how):
+    """``y`` changed in place by ``how``, with the leaf ``w`` (shape (4,)) as the operand."""
+    if how == "iadd":
+        y += w
+    elif how == "isub":
+        y -= w * 2
+    elif how == "imul":
+        y *= w
+    elif how == "idiv":
+        y /= w
+    elif how == "add_alpha":
+        y.add_(w, alpha=-0.5)
+    elif how == "sub_alpha":
+        y.sub_(w, alpha=3)
+    elif how == "setitem_value":
+        y[1] = w * 3
+    elif how == "setitem_row_slice":
+        y[0, 1:3] = w[:2]
+    elif how == "copy_":
+        y.copy_(w)  # broadcast over the rows
+    elif how == "clamp_":
+        y.clamp_(-1.0, 1.0)
+    elif how == "zero_":
+        y.zero_()
+    elif how == "fill_":
+        y.fill_(2.5)
+    elif how == "twice":
+        y += w
+        y *= w
+    return y
+
+
+def _program(lib, x0, w0, how):
+    x = lib.tensor(x0, dtype=lib.float64, requires_grad=True)
+    w = lib.tensor(w0, dtype=lib.float64, requires_grad=True)
+    y = x * 1.5 + 0.25  # a non-leaf that requires grad (its rule needs no saved value)
+    y = _updated(lib, y, w, how)
+    loss = (y * lib.tensor(weights((3, 4)), dtype=lib.float64)).sum() + (y * y).sum()
+    return loss, x, w
+
+
+IN_GRAPH = [
+    "iadd",
+    "isub",
+    "imul",
+    "idiv",
+    "add_alpha",
+    "sub_alpha",
+    "setitem_value",
+    "setitem_row_slice",
+    "copy_",
+    "clamp_",
+    "zero_",
+    "fill_",
+    "twice",
+]
+
+
+@pytest.mark.parametrize("how", IN_GRAPH)
+def test_in_place_ops_in_a_graph_are_recorded_as_pytorch_records_them(how):
+    x0, w0 = rand(3, 4, seed=5), away_from_zero(4, seed=6)
+    loss, x, w = _program(torch, x0, w0, how)
+    loss.backward()
+    ours, tx, tw = _program(chainrule.tensor, x0, w0, how)
+    ours.backward()
+    np.testing.assert_allclose(ours.item(), loss.item(), rtol=1e-12)
+    for mine, theirs in ((tx, x), (tw, w)):
+        expected = np.zeros(mine.shape) if theirs.grad is None else theirs.grad.numpy()
+        got = np.zeros(mine.shape) if mine.grad is None else mine.grad.numpy()
+        np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-12)
+    for i, (t, a) in enumerate(((tx, x0), (tw, w0))):
+
+        def forward(v, i=i):
+            args = (v, w0) if i == 0 else (x0, v)
+            with chainrule.tensor.no_grad():
+                return _program(chainrule.tensor, *args, how)[0].item()
+
+        got = np.zeros(t.shape) if t.grad is None else t.grad.numpy()
+        np.testing.assert_allclose(got, numeric_gradient(forward, a), rtol=1e-5, atol=1e-6)
+
+
+def test_the_backprop_ninja_line_changes_the_values_as_pytorch_and_refuses_backward_through_it():
+    """``dlogits = F.softmax(logits, 1); dlogits[range(n), Yb] -= 1`` (makemore part 4) gives
+    PyTorch's values. Backward through it is refused: ``y[i] -= v`` reads ``y[i]`` first, and
+    chainrule's graph links that read to the tensor, not to the version it read (PyTorch links
+    versions, and computes it); the refusal is the version check's, never a wrong gradient."""
+    logits0, labels = rand(3, 4, seed=9), [0, 3, 1]
+    values = []
+    for lib in (torch, chainrule.tensor):
+        logits = lib.tensor(logits0, requires_grad=True)
+        dlogits = lib.nn.functional.softmax(logits, 1)
+        dlogits[range(3), labels] -= 1
+        dlogits /= 3
+        values.append(dlogits.detach().numpy().copy())
+    np.testing.assert_allclose(values[1], values[0], rtol=1e-12)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        dlogits.sum().backward()
+
+
+def test_a_linear_layer_adding_its_bias_in_place_trains_as_in_pytorch():
+    """makemore part 3's Linear: ``self.out = x @ self.weight; self.out += self.bias``, with
+    ``layer.out.retain_grad()`` (matmul's backward does not need its result)."""
+    x0, w0, b0 = rand(5, 3, seed=1), rand(3, 4, seed=2), rand(4, seed=3)
+    results = []
+    for lib in (torch, chainrule.tensor):
+        x = lib.tensor(x0)
+        w = lib.tensor(w0, requires_grad=True)
+        b = lib.tensor(b0, requires_grad=True)
+        out = x @ w
+        out += b
+        out.retain_grad()
+        loss = out.tanh().pow(2).mean()
+        loss.backward()
+        results.append([t.numpy() for t in (loss.detach(), out.grad, w.grad, b.grad)])
+    for theirs, ours in zip(*results):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-13)
+
+
+CHANGED_AFTER_SAVED = {
+    "exp's result": lambda lib, x: (x.exp(), lambda y: y.add_(1)),
+    "tanh's result": lambda lib, x: (x.tanh(), lambda y: y.mul_(2)),
+    "sigmoid's result": lambda lib, x: (x.sigmoid(), lambda y: y.zero_()),
+    "softmax's result": lambda lib, x: (x.softmax(-1), lambda y: y.__setitem__(0, 1.0)),
+    "a product's input": lambda lib, x: (x * 2, lambda y: None),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CHANGED_AFTER_SAVED))
+def test_a_value_saved_for_backward_then_changed_in_place_is_refused_like_pytorch(case):
+    for lib in (torch, chainrule.tensor):
+        x = lib.tensor(rand(2, 3), requires_grad=True)
+        y, change = CHANGED_AFTER_SAVED[case](lib, x)
+        if case == "a product's input":
+            loss = (y * y).sum()
+            y += 1
+        else:
+            loss = y.sum() * 1.0
+            change(y)
+            loss = loss + y.sum()
+        with pytest.raises(RuntimeError) as e:
+            loss.backward()
+        assert "modified by an inplace operation" in str(e.value)
+    assert "\n" not in str(e.value) and isinstance(e.value, InputError)
+
+
+def test_an_in_place_change_to_a_leaf_that_requires_grad_is_a_runtime_error_like_pytorch():
+    for lib in (torch, chainrule.tensor):
+        p = lib.tensor([1.0, 2.0], requires_grad=True)
+        with pytest.raises(RuntimeError, match="leaf"):
+            p.add_(1)
+
+
+def test_adding_a_tensor_that_requires_grad_into_a_constant_puts_the_constant_in_the_graph():
+    for lib in (torch, chainrule.tensor):
+        w = lib.tensor([1.0, 2.0], requires_grad=True)
+        total = lib.zeros(2)
+        total += w * w
+        assert total.requires_grad and not total.is_leaf
+        total.sum().backward()
+        np.testing.assert_allclose(w.grad.numpy(), [2.0, 4.0])
+
+
+# ------------------------------------------------------------------------ .data changes p
+DATA_CHANGES = {
+    "+=": lambda d: d.__iadd__(0.5),
+    "-= tensor": lambda d: d.__isub__(d * 0.25),
+    "*=": lambda d: d.__imul__(3.0),
+    "add_ alpha": lambda d: d.add_(d, alpha=-0.1),
+    "copy_": lambda d: d.copy_(d * 0 + 7.0),
+    "zero_": lambda d: d.zero_(),
+    "fill_": lambda d: d.fill_(-2.0),
+    "clamp_": lambda d: d.clamp_(-0.5, 0.5),
+}
+
+
+@pytest.mark.parametrize("change", sorted(DATA_CHANGES))
+def test_in_place_ops_on_dot_data_change_the_parameter_as_in_pytorch(change):
+    values = []
+    for lib in (torch, chainrule.tensor):
+        p = lib.tensor(rand(2, 3), requires_grad=True)
+        DATA_CHANGES[change](p.data)
+        assert p.requires_grad and p.is_leaf and p.shape == (2, 3)
+        values.append(p.detach().numpy().copy())
+    np.testing.assert_allclose(values[1], values[0], rtol=1e-15)
+
+
+@pytest.mark.parametrize("fill", ["normal_", "uniform_"])
+def test_random_fills_on_dot_data_draw_from_the_law_and_repeat_with_a_generator(fill):
+    p = chainrule.tensor.zeros(200, 100, requires_grad=True)
+    args = (1.0, 2.0)
+    g = chainrule.tensor.Generator().manual_seed(7)
+    getattr(p.data, fill)(*args, generator=g)
+    x = p.detach().numpy().copy()
+    if fill == "normal_":  # N(1, 2^2): mean 1 +- 5 standard errors, sd 2 within 2%
+        assert abs(x.mean() - 1.0) < 5 * 2 / np.sqrt(x.size) and abs(x.std() / 2 - 1) < 0.02
+    else:  # U[1, 2)
+        assert x.min() >= 1.0 and x.max() < 2.0 and abs(x.mean() - 1.5) < 5 * 0.29 / 100
+    assert p.dtype == chainrule.tensor.float32 and p.requires_grad
+    getattr(p.data, fill)(*args, generator=g.manual_seed(7))
+    np.testing.assert_array_equal(p.detach().numpy(), x)
+
+
+def test_setting_an_index_out_of_range_is_an_index_error_in_one_sentence():
+    t = chainrule.tensor.zeros(3)
+    with pytest.raises(IndexError) as e:
+        t[5] = 1.0
+    assert "(3,)" in _one_line(e) and "5" in str(e.value)
+    with pytest.raises(IndexError):
+        torch.zeros(3)[5] = 1.0

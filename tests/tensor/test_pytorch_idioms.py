@@ -319,8 +319,7 @@ def test_param_groups_and_step_lr():
         rates.append(single.param_groups[0]["lr"])
     assert rates == [0.5, 0.25, 0.25, 0.125, 0.125]
     single.param_groups[0]["lr"] = 0.01  # the public way to set the rate
-    # as in PyTorch, get_last_lr() is the rate the scheduler last set, not a later manual one
-    assert single.lr == 0.01 and scheduler.get_last_lr() == [0.125]
+    assert single.lr == 0.01 and scheduler.get_last_lr() == [0.125]  # PyTorch's: the last it set
 
 
 def test_micrograd_mlp_form_points_to_the_scalar_engine():

@@ -8,10 +8,8 @@ at the next step boundary with a checkpoint, and a diverging run keeps its last 
 
 from __future__ import annotations
 
-import functools
 import json
 import math
-import os
 import sys
 import time
 from pathlib import Path
@@ -29,14 +27,14 @@ from chainrule.cli.common import (
 )
 from chainrule.data import load as load_dataset
 from chainrule.distributed import launched, world
-from chainrule.errors import ChainruleError, InputError
+from chainrule.errors import InputError
 from chainrule.files import RunLock, remove_stale_temporaries
 from chainrule.functions import ACTIVATIONS, COSTS
 from chainrule.models.registry import ENGINES, INITS, engines_taking
 from chainrule.network import BACKPROP
 from chainrule.runs import SETTINGS, Checkpoint, build_model, finish, load_checkpoint
 from chainrule.stopping import stop_signals
-from chainrule.train import TrainingDiverged, TrainingInterrupted, train
+from chainrule.train import TrainingDiverged, TrainingInterrupted
 
 # Sensible settings per dataset; every one can be overridden on the command line.
 # mnist: the book's first network (ch. 1, 95% after 30 epochs); digits: ch. 3's improvements
@@ -57,46 +55,54 @@ def run(args) -> int:
     """Train, checkpointing as asked; exit 0, or 130 when stopped by a signal (resumable).
 
     Under an MPI launcher (``mpiexec -n K chainrule train ...``) rank 0 does all of this and
-    shares its settings; the other ranks only compute (``_follow``)."""
+    shares its settings; the other ranks only compute (``distributed.job`` decides)."""
     comm = world() if launched() else None  # without a launcher, mpi4py is never imported
-    if comm is not None and comm.Get_rank() != 0:
-        return _follow(args, comm)
-    shared = []  # the followers wait for rank 0's settings: they must hear even of a failure
-    try:
-        if args.resume is not None:  # everything comes from the checkpoint
-            out = _folder(args.resume, "--resume")
-            settings, net, position, history = load_checkpoint(out, required=tuple(SETTINGS))
-            resume = (position, history)
-            every = args.checkpoint_every or settings.get("checkpoint_every")
-        else:
-            settings = _settings(args)
-            out = _folder(args.out if args.out is not None else f"runs/{args.dataset}", "--out")
-            net, resume, every = build_model(settings), None, args.checkpoint_every
-        settings["checkpoint_every"] = every
-        with RunLock(out):
-            remove_stale_temporaries(out)
-            return _train(args, settings, out, net, resume, every, comm, shared)
-    finally:
-        if comm is not None and not shared:
-            comm.bcast(None, root=0)  # rank 0 failed before training: the followers end too
+    quiet = _lost(
+        lambda: None, _resume_with(comm, args.resume or args.out or f"runs/{args.dataset}")
+    )
+    return distributed.job(
+        comm, lambda share: _lead(args, comm, share), lambda theirs: _theirs(args, theirs), quiet
+    )
 
 
-def _train(args, settings, out, net, resume, every, comm=None, shared=()) -> int:
+def _lead(args, comm, share) -> int:
+    """Rank 0 (or the one process): the run folder, locked; the model; then :func:`_train`."""
+    if args.resume is not None:  # everything comes from the checkpoint
+        out = _folder(args.resume, "--resume")
+        settings, net, position, history = load_checkpoint(out, required=tuple(SETTINGS))
+        resume = (position, history)
+        every = args.checkpoint_every or settings.get("checkpoint_every")
+    else:
+        settings = _settings(args)
+        out = _folder(args.out if args.out is not None else f"runs/{args.dataset}", "--out")
+        net, resume, every = build_model(settings), None, args.checkpoint_every
+    settings["checkpoint_every"] = every
+    with RunLock(out):
+        remove_stale_temporaries(out)
+        return _train(args, settings, out, net, resume, every, comm, share)
+
+
+def _theirs(args, theirs: dict) -> dict:
+    """A follower's settings: rank 0's on --resume, else its own command line's (so that the
+    start-up agreement catches a different one); data from its own --data-dir if given."""
+    settings = theirs if args.resume is not None else _settings(args)
+    settings["data_dir"] = args.data_dir or theirs["data_dir"]
+    return settings
+
+
+def _train(args, settings, out, net, resume, every, comm=None, share=lambda s: None) -> int:
     data = load_dataset(settings["dataset"], data_dir=settings["data_dir"], dtype=settings["dtype"])
     checkpoint = Checkpoint(out, net, settings, every)
     view = _View(args.json, settings["epochs"])
-    if comm is not None:
-        shared.append(comm.bcast(settings, root=0))
+    share(settings)
     if not args.json:
         print(_announce(net, settings, data, resume, comm), flush=True)
-    resume_with = f"resume with `{_launcher(comm)}chainrule train --resume {out}`"
+    resume_with = _resume_with(comm, out)
     start = time.perf_counter()
     with stop_signals() as stopped:
         try:
-            history = _loop(comm, _lost(view.close, resume_with))(
-                net, data.X_train, data.y_train, epochs=settings["epochs"],
-                batch_size=settings["batch_size"], lr=settings["lr"], l2=settings["l2"],
-                test=(data.X_test, data.y_test), seed=settings["seed"],
+            history = distributed.fit(
+                net, data, settings, comm=comm, on_lost=_lost(view.close, resume_with),
                 callbacks=[view.epoch], progress=None if args.json else view.progress,
                 checkpoint=checkpoint, resume=resume, stop=stopped,
             )  # fmt: skip
@@ -126,13 +132,6 @@ def _train(args, settings, out, net, resume, every, comm=None, shared=()) -> int
     return 0
 
 
-def _loop(comm, on_lost):
-    """The training loop: chainrule.train's, or under MPI the same loop shared by the ranks."""
-    if comm is None:
-        return train
-    return functools.partial(distributed.train, comm=comm, on_lost=on_lost)
-
-
 def _lost(close, resume_with: str):
     """What the survivor that reports a lost rank says (after closing the progress bar)."""
 
@@ -143,41 +142,9 @@ def _lost(close, resume_with: str):
     return say
 
 
-def _launcher(comm) -> str:
-    return "" if comm is None else f"mpiexec -n {comm.Get_size()} "
-
-
-def _follow(args, comm) -> int:
-    """Rank r > 0: rank 0's settings (its own for a new run, so that a different command line
-    is caught), the same model and data, the shared loop; quiet, and nothing written."""
-    theirs = comm.bcast(None, root=0)
-    if theirs is None:
-        return 2  # rank 0 failed before training and said why
-    try:
-        settings = theirs if args.resume is not None else _settings(args)
-        settings["data_dir"] = args.data_dir or theirs["data_dir"]
-        net = build_model(settings)
-        data = load_dataset(
-            settings["dataset"], data_dir=settings["data_dir"], dtype=settings["dtype"]
-        )
-    except ChainruleError as e:  # this rank alone failed: say so, and end the whole job
-        print(f"chainrule: error on rank {comm.Get_rank()}: {e}", file=sys.stderr, flush=True)
-        comm.Abort(2)
-        os._exit(2)  # MPICH's Abort can return before the launcher's kill arrives
-    with stop_signals() as stopped:
-        try:
-            distributed.train(
-                net, data.X_train, data.y_train, epochs=settings["epochs"],
-                batch_size=settings["batch_size"], lr=settings["lr"], l2=settings["l2"],
-                test=(data.X_test, data.y_test), seed=settings["seed"], stop=stopped, comm=comm,
-                on_lost=_lost(lambda: None, f"resume with `{_launcher(comm)}chainrule train "
-                              f"--resume {args.resume or args.out or 'runs/' + args.dataset}`"),
-            )  # fmt: skip
-        except TrainingInterrupted:
-            return 130
-        except ChainruleError:
-            return 2  # every rank raised it alike; rank 0 says it
-    return 0
+def _resume_with(comm, out) -> str:
+    launcher = "" if comm is None else f"mpiexec -n {comm.Get_size()} "
+    return f"resume with `{launcher}chainrule train --resume {out}`"
 
 
 def _folder(text: str, flag: str) -> Path:

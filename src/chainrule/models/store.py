@@ -37,10 +37,14 @@ def describe_shapes(sizes) -> dict[str, tuple]:
     return shapes
 
 
-def read_parameters(reader: Reader, description, prefix: str = "") -> dict[str, np.ndarray]:
+def read_parameters(
+    reader: Reader, description, prefix: str = "", limits=None
+) -> dict[str, np.ndarray]:
     """The arrays ``W1, b1, ...`` stored under ``prefix``, after the file's model description
-    is checked field by field and the network's size against this machine, and each array's
-    shape and dtype against the sizes (all before any array is read)."""
+    is checked field by field, the network's size against this machine and against the caller's
+    ``limits`` (a function of the description that raises an InputError for a model the caller
+    cannot take), and each array's shape and dtype against the sizes (all before any array is
+    read: a small file declaring huge arrays costs nothing)."""
     if not isinstance(description, dict):
         reader.fail("has no model description in its header")
     for name, kind in FIELDS.items():
@@ -58,6 +62,8 @@ def read_parameters(reader: Reader, description, prefix: str = "") -> dict[str, 
         check_size(description["engine"], sizes, description["dtype"])
     except InputError as e:
         reader.fail(f"declares a network too large to load ({e})")
+    if limits is not None:
+        limits(description)
     arrays = {
         name: reader.read(_stored_name(reader, prefix + name), shape, (description["dtype"],))
         for name, shape in describe_shapes(sizes).items()
@@ -76,11 +82,12 @@ def _stored_name(reader: Reader, name: str) -> str:
     return legacy if name not in reader.names and legacy in reader.names else name
 
 
-def load(path: str | os.PathLike) -> Model:
-    """The model saved in ``path`` by :func:`save`, every array checked before it is read."""
+def load(path: str | os.PathLike, limits=None) -> Model:
+    """The model saved in ``path`` by :func:`save`, every array checked before it is read;
+    ``limits(description)`` may refuse the model (an InputError) before any is read."""
     with Reader(path) as reader:
         description = reader.header
-        arrays = read_parameters(reader, description)
+        arrays = read_parameters(reader, description, limits=limits)
         settings = {k: description[k] for k in FIELDS if k != "engine"}
         try:
             model = build(description["engine"], seed=0, **settings)

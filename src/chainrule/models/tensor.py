@@ -6,7 +6,7 @@ The cost is the same as ``Network``'s: ``quadratic`` or ``cross_entropy`` from t
 the output activations (summed over units, averaged over samples), or ``log_likelihood``: a
 softmax output with the negative log-likelihood, computed from the logits (``cross_entropy``).
 L2 regularization shrinks the weights (not the biases) as in the book:
-``W <- W - lr (dC/dW + (l2 / n) W)``.
+``W <- W - lr (dC/dW + (l2 / n) W)``; L1 adds ``(l1 / n) sign(W)`` to the gradient the same way.
 """
 
 from __future__ import annotations
@@ -86,12 +86,13 @@ class TensorNetwork(ModelBase):
             return cross_entropy(out, Y)
         return cost(out, Y, self.cost)
 
-    def step(self, X, Y, lr, l2=0.0, n=None):
-        """One optimizer step on the mini-batch: zero the gradients, backward, add the L2 term
-        ``(l2 / n) W`` to each weight's gradient, step. The backward pass starts at the output
-        with ``dC/da`` (:func:`~chainrule.tensor.functional.output_gradient`, BP1's first
-        factor), as ``Network`` does: a step has no use for the cost's value, so it is not
-        computed (``loss(X, Y).backward()`` gives the same gradients)."""
+    def step(self, X, Y, lr, l2=0.0, n=None, l1=0.0):
+        """One optimizer step on the mini-batch: zero the gradients, backward, add the penalties'
+        terms ``(l2 / n) W + (l1 / n) sign(W)`` to each weight's gradient, step. The backward
+        pass starts at the output with ``dC/da``
+        (:func:`~chainrule.tensor.functional.output_gradient`, BP1's first factor), as
+        ``Network`` does: a step has no use for the cost's value, so it is not computed
+        (``loss(X, Y).backward()`` gives the same gradients)."""
         opt = self.optimizer
         group = opt.param_groups[0]
         if self.fixed_lr is None and group["lr"] != lr:
@@ -101,9 +102,10 @@ class TensorNetwork(ModelBase):
         opt.zero_grad()
         out = self.model.forward(Tensor(X))
         out.backward(output_gradient(out, Y, self.cost))
-        if l2:
-            for W in self.weights:
-                W.grad._data += (l2 / (n or len(X))) * W._data  # dC/dW + (l2 / n) W, in place
+        if l2 or l1:
+            per = 1.0 / (n or len(X))
+            for W in self.weights:  # dC/dW + (l2 / n) W + (l1 / n) sign(W), in place
+                W.grad._data += per * (l2 * W._data + l1 * np.sign(W._data))
         opt.step()
 
     def outputs(self, X):

@@ -98,15 +98,17 @@ class ValueNetwork(ModelBase):
                 p.grad = 0.0
         return grads
 
-    def step(self, X, Y, lr, l2=0.0, n=None):
-        """One SGD step: ``w <- (1 - lr l2 / n) w - lr dC/dw``, ``b <- b - lr dC/db``."""
+    def step(self, X, Y, lr, l2=0.0, n=None, l1=0.0):
+        """One SGD step: ``w <- (1 - lr l2 / n) w - (lr l1 / n) sign(w) - lr dC/dw``,
+        ``b <- b - lr dC/db``."""
         with collector_paused():
             self._backward(X, Y)  # checks the batch first
             decay = 1.0 - lr * l2 / (n or len(X))
+            pull = lr * l1 / (n or len(X))
             for layer in self.layers:
                 for neuron in layer.neurons:
                     for w in neuron.w:
-                        w.data = decay * w.data - lr * w.grad
+                        w.data = decay * w.data - pull * np.sign(w.data) - lr * w.grad
                     neuron.b.data -= lr * neuron.b.grad
 
     def _arrays(self, read) -> dict[str, np.ndarray]:

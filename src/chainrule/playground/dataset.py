@@ -6,8 +6,14 @@ network's input layer has one neuron per chosen feature, so ``X`` given to a mod
 ``(m, len(features))``.
 
 A CSV file has two feature columns and a label (whole numbers: classes) or target (any number:
-regression) column, with or without a header line. Targets are scaled linearly into ``[-1, 1]``
-(the tanh output's range), as the Playground's regression does.
+regression) column, with or without a header line, any line endings (``\n``, ``\r\n``, ``\r``).
+Targets are scaled linearly into ``[-1, 1]`` (the tanh output's range), as the Playground's
+regression does.
+
+Besides ``chainrule.data.planar``'s sets, the Playground's regression ``multi_gaussian_regression``:
+uniform points, target ``sum_i s_i exp(-|p - c_i|^2 / 2 sigma^2)`` over six centres
+``c_i = (4u, 2.5v)`` (``u in {-1, 0, 1}``, ``v in {-1, 1}``) of alternating sign ``s_i = +-1``,
+``sigma = 1.2``, clipped to ``[-1, 1]``.
 """
 
 from __future__ import annotations
@@ -31,6 +37,15 @@ FEATURES = {
     "sin_x1": lambda P: np.sin(P[:, 0]),
     "sin_x2": lambda P: np.sin(P[:, 1]),
 }
+REGRESSION_GAUSSIANS = [
+    (-4, 2.5, 1),
+    (0, 2.5, -1),
+    (4, 2.5, 1),
+    (-4, -2.5, -1),
+    (0, -2.5, 1),
+    (4, -2.5, -1),
+]
+DATA_SETS = [*planar.GENERATORS, "multi_gaussian_regression"]
 MAX_ROWS = 5000
 MAX_BYTES = 1 << 20
 
@@ -75,8 +90,22 @@ def split(name, points, y, classes, ratio: float, seed: int, domain=None) -> Pro
     return Problem(name, points[train], points[test], y[train], y[test], classes, domain)
 
 
+def multi_gaussian_regression(n: int, noise: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Points ``(n, 2)`` and targets ``(n,)`` in ``[-1, 1]`` (see the module's docstring)."""
+    rng = np.random.default_rng(seed)
+    points = rng.uniform(-6, 6, (n, 2))
+    target = sum(
+        sign * np.exp(-((points[:, 0] - cx) ** 2 + (points[:, 1] - cy) ** 2) / (2 * 1.2**2))
+        for cx, cy, sign in REGRESSION_GAUSSIANS
+    )
+    return points, np.clip(target + rng.normal(0, 1, n) * noise * 0.2, -1.0, 1.0)
+
+
 def generated(name, n, noise, ratio, seed, classes=3) -> Problem:
-    """One of ``chainrule.data.planar``'s sets."""
+    """One of ``chainrule.data.planar``'s sets, or ``multi_gaussian_regression``."""
+    if name == "multi_gaussian_regression":
+        points, y = multi_gaussian_regression(n, noise, seed)
+        return split(name, points, y, 0, ratio, seed)
     points, y = planar.generate(name, n, noise, seed, classes)
     count = 0 if name in planar.REGRESSION else int(y.max()) + 1
     return split(name, points, y, count, ratio, seed)
@@ -89,7 +118,13 @@ def parse_csv(text: str, ratio: float = 0.5, seed: int = 0) -> Problem:
         raise DataError(
             f"the file is larger than {MAX_BYTES >> 10} KiB; give at most {MAX_ROWS} rows."
         )
-    rows = [r for r in csv.reader(io.StringIO(text)) if any(c.strip() for c in r)]
+    try:  # (newline=None: \r\n and a lone \r end a line too)
+        rows = [r for r in csv.reader(io.StringIO(text, newline=None)) if any(c.strip() for c in r)]
+    except csv.Error as e:
+        raise DataError(
+            f"the file is not a table of numbers ({e}); give lines of x1,x2,label, "
+            "one number per cell."
+        ) from None
     if rows and not _numeric(rows[0][0]):
         rows = rows[1:]  # a header line
     if not rows:
@@ -125,6 +160,11 @@ def parse_csv(text: str, ratio: float = 0.5, seed: int = 0) -> Problem:
                 "merge some classes."
             )
         y, classes = y.astype(np.int64), len(labels)
+    elif last.min() == last.max():
+        raise DataError(
+            f"the label column holds one value ({last[0]:g}) on every row; give whole-number "
+            "class labels, or targets that vary for a regression."
+        )
     else:
         low, high = last.min(), last.max()
         y, classes = 2 * (last - low) / (high - low) - 1, 0

@@ -2,7 +2,9 @@
 when it is taken), the URL printed, the browser opened, uvicorn serving until Ctrl-C.
 
 A host other than a loopback address would let anyone on the network drive this machine's CPU
-and read its sessions, so it is refused unless ``allow_remote`` says otherwise.
+and read its sessions, so it is refused unless ``remote`` names the host names that remote
+browsers use to reach it (the server answers to those and the loopback names only; see
+``chainrule.playground.guard``).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import webbrowser
 import uvicorn
 
 from chainrule.errors import InputError
-from chainrule.playground.server import create_app
+from chainrule.playground.server import MAX_MESSAGE, create_app
 
 DEFAULT_PORT = 8765
 
@@ -58,20 +60,41 @@ def url_of(sock) -> str:
     return f"http://{f'[{host}]' if ':' in host else host}:{port}/"
 
 
-def server(sock, quiet: bool = True) -> uvicorn.Server:
-    """A uvicorn server for the playground's app on ``sock`` (``.run(sockets=[sock])``)."""
-    config = uvicorn.Config(
-        create_app(), log_level="warning" if quiet else "info", ws_max_size=16 << 20
-    )
+def server(sock, quiet: bool = True, remote=()) -> uvicorn.Server:
+    """A uvicorn server for the playground's app on ``sock`` (``.run(sockets=[sock])``),
+    answering to the loopback names and the host names in ``remote``."""
+    app = create_app(sock.getsockname()[1], remote)
+    config = uvicorn.Config(app, log_level="warning" if quiet else "info", ws_max_size=MAX_MESSAGE)
     return uvicorn.Server(config)
 
 
-def serve(host="127.0.0.1", port=DEFAULT_PORT, browser=True, allow_remote=False):
-    """Serve until interrupted; print the URL and open it in the browser."""
-    sock = bind(host, port, allow_remote)
+def remote_hosts(host: str, remote) -> list[str]:
+    """The host names remote browsers may use: ``remote``, or ``host`` itself when ``remote``
+    is empty and ``host`` is one address (0.0.0.0 and :: listen everywhere: name the hosts)."""
+    if remote or is_loopback(host):
+        return list(remote)
+    if host in ("0.0.0.0", "::", ""):
+        raise InputError(
+            f"--host {host or '(all)'} listens on every address; name the host names remote "
+            "browsers will use, e.g. --allow-remote 192.168.1.4 mybox.local."
+        )
+    return [host]
+
+
+def serve(host="127.0.0.1", port=DEFAULT_PORT, browser=True, remote=None):
+    """Serve until interrupted; print the URL and open it in the browser. ``remote`` (None:
+    loopback only) lists the host names remote browsers may use (see :func:`remote_hosts`)."""
+    sock = bind(host, port, allow_remote=remote is not None)
+    try:
+        names = remote_hosts(host, remote or [])
+    except InputError:
+        sock.close()
+        raise
     url = url_of(sock)
     note = "" if not port or url.endswith(f":{port}/") else f" (port {port} was taken)"
     print(f"chainrule playground: {url}{note}  (Ctrl-C to stop)", flush=True)
+    if names:
+        print(f"answering remote browsers at {', '.join(names)}", flush=True)
     if browser:
         webbrowser.open(url)
-    server(sock).run(sockets=[sock])
+    server(sock, remote=names).run(sockets=[sock])

@@ -13,26 +13,49 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import binascii
 import json
 import logging
 import math
 import secrets
+from functools import partial
 from pathlib import Path
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from chainrule.errors import ChainruleError
-from chainrule.playground import keep
+from chainrule.playground import keep, requests
+from chainrule.playground.guard import SameOrigin, allowed_hosts, origins
+from chainrule.playground.requests import (
+    REQUIRED,
+    BadRequest,
+    Op,
+    mapping,
+    number,
+    parse,
+    text,
+    whole,
+)
 from chainrule.playground.session import Session
 from chainrule.playground.settings import choices
 
 STATIC = Path(__file__).parent / "static"
 log = logging.getLogger("chainrule.playground")
 AHEAD = 4  # frames sent but not yet acknowledged by the page
+MAX_SESSIONS = 32  # open sockets per server; each session holds data, a model and a thread's work
+FIRST_SECONDS = 30  # a socket that sends no settings within this is closed
+MAX_MESSAGE = 16 << 20  # bytes of one WebSocket message (uvicorn refuses larger ones)
+MAX_MODEL_BASE64 = (keep.MAX_MODEL_BYTES + 2) // 3 * 4  # a model file's base64 text
+BUSY = (
+    f"the playground already has {MAX_SESSIONS} sessions open, its limit; close a tab (or wait) "
+    "and reload this page."
+)
 
 
 class Connection:
@@ -148,101 +171,190 @@ async def download(request):
 
 
 async def socket(websocket: WebSocket):
-    """One tab's session, from the page's first message to the tab's closing."""
+    """One tab's session, from the page's first message to the tab's closing. Past
+    ``MAX_SESSIONS`` open sockets a new one gets one sentence and is closed (1013, try again
+    later); a closed socket's session is dropped, and with it everything it held."""
+    state = websocket.app.state
     await websocket.accept()
-    sessions = websocket.app.state.sessions
+    if state.open >= MAX_SESSIONS:
+        log.warning("playground: refused a session, %d are open", state.open)
+        await websocket.send_text(json.dumps({"type": "error", "message": BUSY}))
+        await websocket.close(code=1013)
+        return
+    state.open += 1  # (no await since the check: no other socket can slip in between)
     name = secrets.token_urlsafe(12)
     conn = None
     try:
-        first = json.loads(await websocket.receive_text())
+        settings, notes = await _first(websocket)
         try:
-            session = await asyncio.to_thread(Session, first.get("settings") or {})
-            notes = []
+            session = await asyncio.to_thread(Session, settings)
         except ChainruleError as e:  # settings from a bad URL: start from the defaults
             session, notes = await asyncio.to_thread(Session), [f"{e} (defaults restored)"]
-        conn = sessions[name] = Connection(websocket, session)
+        conn = state.sessions[name] = Connection(websocket, session)
         await conn.send({"type": "hello", "session": name, "notes": notes, "choices": choices()})
         await conn.send(session.data())
         await conn.send(await conn.call(session.frame))
         while True:
-            message = json.loads(await websocket.receive_text())
+            message = await websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                break
             await handle(conn, message)
-    except WebSocketDisconnect:
+    except (WebSocketDisconnect, TimeoutError):
         pass
     finally:
+        state.open -= 1
         if conn is not None and conn.player is not None:
             conn.playing = False
             conn.player.cancel()
-        sessions.pop(name, None)
+        state.sessions.pop(name, None)
+
+
+async def _first(websocket: WebSocket) -> tuple[dict, list[str]]:
+    """The settings in the page's first message, ``{"settings": {...}}`` (the defaults, and a
+    note why, when it is not that); a socket silent for ``FIRST_SECONDS`` is closed."""
+    message = await asyncio.wait_for(websocket.receive(), FIRST_SECONDS)
+    if message["type"] == "websocket.disconnect":
+        raise WebSocketDisconnect(message.get("code", 1000))
+    try:
+        first = parse(message)
+        return mapping()("settings", first.get("settings") or {}), []
+    except BadRequest as e:
+        return {}, [f"{e} (defaults used)"]
 
 
 async def handle(conn: Connection, message: dict) -> None:
-    """Answer one request; a ChainruleError becomes an ``error`` message and nothing changes."""
-    op, tag, s = message.get("op"), message.get("id"), conn.session
+    """Answer one WebSocket message: the request's entry in ``OPS`` checks its fields and
+    answers. A bad request or a ChainruleError becomes an ``error`` message with one sentence,
+    and nothing changes; only a bug is logged with its traceback."""
+    op = tag = None
     try:
-        if op == "ack":
-            conn.ack(message["seq"])
+        request = parse(message)
+        op, tag = request.get("op"), requests.tag(request)
+        entry = OPS.get(op) if isinstance(op, str) else None
+        if entry is None:
+            op = None if not isinstance(op, str) or len(op) > 32 else op
+            raise BadRequest(f"unknown request {op!r}; the page sends one of {', '.join(OPS)}.")
+        reply = await entry.answer(conn, **entry.arguments(request))
+        if reply is None:
             return
-        if op == "play":
-            conn.start()
-            reply = {"type": "playing"}
-        elif op == "pause":
-            await conn.pause()
-            reply = {"type": "paused"}
-        elif op in ("configure", "csv", "model", "reset"):
-            await conn.pause()
-            if op == "configure":
-                notes = await conn.call(s.configure, message.get("settings", {}))
-            elif op == "csv":
-                notes = await conn.call(s.load_csv, str(message.get("text", "")))
-            elif op == "model":
-                data = base64.b64decode(message.get("data", ""), validate=False)
-                notes = await conn.call(keep.load_model, s, data)
-            else:
-                notes = await conn.call(s.reset) or []
-            await conn.send({**await conn.call(s.data), "notes": notes})
-            reply = await conn.call(s.frame)
-        elif op == "step":
-            reply = await conn.call(conn.advance)
-            if reply is None:
-                reply = {"type": "diverged", "message": s.diverged}
-        elif op == "explain":
-            reply = await conn.call(s.explain, message["param"], message.get("sample", 0))
-        elif op == "set":
-            await conn.call(s.set_parameter, message["param"], message["value"])
-            reply = await conn.call(s.frame)
-        elif op == "stages":
-            reply = await conn.call(s.step_through, message.get("sample", 0))
-        elif op == "apply":
-            await conn.call(s.apply_sample_step, message.get("sample", 0))
-            reply = await conn.call(s.frame)
-        elif op == "gradcheck":
-            reply = await conn.call(s.gradcheck)
-        elif op == "agreement":
-            reply = await conn.call(s.agreement)
-        elif op == "stats":
-            reply = {"type": "stats", "sent": conn.sent, "acked": conn.acked}
-        else:
-            reply = {"type": "error", "message": f"unknown request {op!r}."}
+    except BadRequest as e:
+        log.warning("playground: refused a request: %s", e)
+        reply = {"type": "error", "op": op, "message": str(e)}
     except ChainruleError as e:
         reply = {"type": "error", "op": op, "message": str(e)}
-    except (KeyError, TypeError, ValueError) as e:
-        reply = {"type": "error", "op": op, "message": f"a malformed {op!r} request ({e})."}
     except Exception as e:  # a bug: say so in the page, keep the session and the server up
         log.exception("playground request %r failed", op)
         reply = {"type": "error", "op": op, "message": f"internal error ({e!r}); please report it."}
     await conn.send({**reply, "id": tag})
 
 
-def create_app() -> Starlette:
-    """The playground's ASGI app; ``app.state.sessions`` maps session names to connections."""
+# ---------------------------------------------------------------------------------- requests
+async def _ack(conn: Connection, seq: int) -> None:
+    if seq > conn.sent:
+        raise BadRequest(f"ack of frame {seq}, but only {conn.sent} frame(s) were sent.")
+    conn.ack(seq)
+
+
+async def _play(conn: Connection) -> dict:
+    conn.start()
+    return {"type": "playing"}
+
+
+async def _pause(conn: Connection) -> dict:
+    await conn.pause()
+    return {"type": "paused"}
+
+
+async def _step(conn: Connection) -> dict:
+    reply = await conn.call(conn.advance)
+    return reply if reply is not None else {"type": "diverged", "message": conn.session.diverged}
+
+
+async def _stats(conn: Connection) -> dict:
+    return {"type": "stats", "sent": conn.sent, "acked": conn.acked}
+
+
+def _rebuilds(change):
+    """A request that pauses, changes the data or the model (``change(session, **fields)``
+    returns notes), then sends the new data and answers with a frame."""
+
+    async def answer(conn: Connection, **fields) -> dict:
+        await conn.pause()
+        notes = await conn.call(partial(change, conn.session, **fields))
+        await conn.send({**await conn.call(conn.session.data), "notes": notes or []})
+        return await conn.call(conn.session.frame)
+
+    return answer
+
+
+def _asks(method, frame: bool = False):
+    """A request answered by ``method(session, **fields)`` (then by a frame, when ``frame``)."""
+
+    async def answer(conn: Connection, **fields) -> dict:
+        reply = await conn.call(partial(method, conn.session, **fields))
+        return await conn.call(conn.session.frame) if frame else reply
+
+    return answer
+
+
+def _model(session: Session, data: str) -> list[str]:
+    try:
+        raw = base64.b64decode(data, validate=True)
+    except binascii.Error:
+        raise BadRequest("the model file did not arrive as base64; load it again.") from None
+    return keep.load_model(session, raw)
+
+
+SAMPLE = (whole(0), 0)  # a training sample's index (the session checks it against the data)
+PARAM = (text(32), REQUIRED)  # "W1[0,1]"
+OPS = {
+    "ack": Op(_ack, {"seq": (whole(0, 2**53), REQUIRED)}),
+    "play": Op(_play),
+    "pause": Op(_pause),
+    "step": Op(_step),
+    "stats": Op(_stats),
+    "configure": Op(
+        _rebuilds(lambda s, settings: s.configure(settings)), {"settings": (mapping(), {})}
+    ),
+    "csv": Op(_rebuilds(Session.load_csv), {"text": (text(MAX_MESSAGE), REQUIRED)}),
+    "model": Op(_rebuilds(_model), {"data": (text(MAX_MODEL_BASE64), REQUIRED)}),
+    "reset": Op(_rebuilds(Session.reset)),
+    "explain": Op(
+        _asks(lambda s, param, sample: s.explain(param, sample)), {"param": PARAM, "sample": SAMPLE}
+    ),
+    "set": Op(
+        _asks(lambda s, param, value: s.set_parameter(param, value), frame=True),
+        {"param": PARAM, "value": (number(), REQUIRED)},
+    ),
+    "stages": Op(_asks(lambda s, sample: s.step_through(sample)), {"sample": SAMPLE}),
+    "apply": Op(
+        _asks(lambda s, sample: s.apply_sample_step(sample), frame=True), {"sample": SAMPLE}
+    ),
+    "gradcheck": Op(_asks(Session.gradcheck)),
+    "agreement": Op(_asks(Session.agreement)),
+}
+
+
+# ---------------------------------------------------------------------------------- the app
+def create_app(port: int, remote=()) -> Starlette:
+    """The playground's ASGI app for a server on ``port``; ``app.state.sessions`` maps session
+    names to connections. It answers only requests addressed to a loopback name or one of
+    ``remote`` (the ``Host`` header: a DNS-rebinding page's host name is refused with 400),
+    and only pages served from those names on ``port`` (the ``Origin`` header, see
+    :class:`SameOrigin`)."""
+    hosts = allowed_hosts(remote)
     app = Starlette(
         routes=[
             Route("/", page),
             Route("/api/{session}/{what}", download),
             WebSocketRoute("/ws", socket),
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
-        ]
+        ],
+        middleware=[
+            Middleware(TrustedHostMiddleware, allowed_hosts=hosts, www_redirect=False),
+            Middleware(SameOrigin, origins=origins(hosts, port)),
+        ],
     )
     app.state.sessions = {}
+    app.state.open = 0  # sockets accepted and not yet closed
     return app

@@ -141,7 +141,9 @@ class Session:
         with np.errstate(all="ignore"):
             for k in range(0, n, size):
                 batch = order[k : k + size]
-                model.step(self.X.take(batch, 0), self.Y.take(batch, 0), s["lr"], s["l2"], n)
+                model.step(
+                    self.X.take(batch, 0), self.Y.take(batch, 0), s["lr"], s["l2"], n, l1=s["l1"]
+                )
         seconds = time.perf_counter() - start
         self.epoch += 1
         cost, accuracy, test_cost, test_accuracy = self.scores()
@@ -163,12 +165,13 @@ class Session:
         with np.errstate(all="ignore"):
             if self.problem.regression:
                 n = len(self.X)
-                cost = model.batch_cost(self.X, self.Y) + model.l2_penalty(s["l2"], n)
-                test = model.batch_cost(self.test_X, self.test_Y) + model.l2_penalty(s["l2"], n)
+                penalty = model.l2_penalty(s["l2"], n) + model.l1_penalty(s["l1"], n)
+                cost = model.batch_cost(self.X, self.Y) + penalty
+                test = model.batch_cost(self.test_X, self.test_Y) + penalty
                 return cost, float("nan"), test, float("nan")
-            cost, accuracy = model.evaluate(self.X, self.problem.y, s["l2"])
+            cost, accuracy = model.evaluate(self.X, self.problem.y, s["l2"], l1=s["l1"])
             test, test_accuracy = model.evaluate(
-                self.test_X, self.problem.test_y, s["l2"], len(self.X)
+                self.test_X, self.problem.test_y, s["l2"], len(self.X), l1=s["l1"]
             )
         return cost, accuracy, test, test_accuracy
 
@@ -239,6 +242,7 @@ class Session:
             "product": found.product,
             "gradient": found.gradient,
             "numeric": found.numeric,
+            "factors": [value for _, value in found.factors],
             "html": found.html(),
         }
 
@@ -255,16 +259,17 @@ class Session:
     def step_through(self, index: int = 0) -> dict:
         """The stages of one update on training sample ``index`` (see ``stepthrough``)."""
         x, target = self.sample(index)
+        s = self.settings
         return {
             "type": "stages",
             "sample": index,
-            "stages": stages(self.net(), x, target, self.settings["lr"]),
+            "stages": stages(self.net(), x, target, s["lr"], s["l1"], s["l2"], len(self.X)),
         }
 
     def apply_sample_step(self, index: int) -> None:
         """The step-through's update, applied: one step of the engine on that sample alone."""
-        x, target = self.sample(index)
-        self.model.step(x[None], target[None], self.settings["lr"])
+        x, target, s = *self.sample(index), self.settings
+        self.model.step(x[None], target[None], s["lr"], s["l2"], len(self.X), l1=s["l1"])
 
     def gradcheck(self) -> dict:
         """``chainrule.check.gradcheck`` of the current network on the first training samples."""

@@ -2,7 +2,9 @@
 
 Settings are plain JSON (they live in the page's URL): the data (``data, points, noise, ratio,
 classes, seed``), the features, the network (``layers, activation, cost, init, engine``) and the
-training (``lr, batch, l2``). ``merge`` checks every value and says in one sentence what is wrong.
+training (``lr, batch, l1, l2``: the learning rate, the mini-batch size and the rates of the L1
+and L2 penalties). ``merge`` checks every value and says in one sentence what is wrong, naming
+the setting as the page labels it.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from chainrule.data import planar
 from chainrule.errors import InputError
 from chainrule.models import ENGINES
 from chainrule.network import INITS
-from chainrule.playground.dataset import FEATURES
+from chainrule.playground.dataset import DATA_SETS, FEATURES
 
 DEFAULTS = {
     "data": "circle",
@@ -31,7 +33,20 @@ DEFAULTS = {
     "engine": "network",
     "lr": 0.1,
     "batch": 10,
+    "l1": 0.0,
     "l2": 0.0,
+}
+# What the page calls each setting (for the sentences that refuse a value).
+LABELS = {
+    "data": "data set",
+    "points": "the number of points",
+    "ratio": "the training share",
+    "classes": "the number of classes",
+    "lr": "the learning rate",
+    "batch": "the batch size",
+    "l1": "the L1 rate",
+    "l2": "the L2 rate",
+    "init": "initial weights",
 }
 DATA = ("data", "points", "noise", "ratio", "classes", "seed")
 NETWORK = ("features", "layers", "activation", "cost", "init", "seed")
@@ -48,7 +63,7 @@ def merge(current: dict, changes: dict) -> dict:
     if unknown:
         raise InputError(f"unknown setting(s) {', '.join(unknown)}; known: {', '.join(DEFAULTS)}.")
     s = {**DEFAULTS, **current, **changes}
-    _choice(s, "data", [*planar.GENERATORS, "csv"])
+    _choice(s, "data", [*DATA_SETS, "csv"])
     _choice(s, "activation", ACTIVATIONS)
     _choice(s, "cost", COSTS)
     _choice(s, "init", INITS)
@@ -60,6 +75,7 @@ def merge(current: dict, changes: dict) -> dict:
     _number(s, "noise", 0, 1)
     _number(s, "ratio", 0.1, 0.9)
     _number(s, "lr", 1e-6, 1e6)
+    _number(s, "l1", 0, 100)
     _number(s, "l2", 0, 100)
     features, layers = s["features"], s["layers"]
     if not (isinstance(features, list) and features and set(features) <= set(FEATURES)):
@@ -103,7 +119,7 @@ def output_layer(s: dict, problem) -> tuple[str, int, list[str]]:
     if problem.classes > 2:
         if cost != "log_likelihood":
             notes.append(
-                f"{problem.classes} classes: a softmax output with the log_likelihood cost."
+                f"{problem.classes} classes: a softmax output with the log-likelihood cost."
             )
         return "log_likelihood", problem.classes, notes
     if cost == "log_likelihood":
@@ -127,30 +143,43 @@ def _is_whole(x) -> bool:
 
 def _choice(s, name, choices) -> None:
     if s[name] not in choices:
-        raise InputError(f"unknown {name} {s[name]!r}: choose one of {', '.join(choices)}.")
+        label = LABELS.get(name, name)
+        raise InputError(f"unknown {label} {s[name]!r}: choose one of {', '.join(choices)}.")
 
 
 def _whole(s, name, low, high) -> None:
     if not (_is_whole(s[name]) and low <= s[name] <= high):
-        raise InputError(f"{name} must be a whole number from {low} to {high}, not {s[name]!r}.")
+        raise InputError(
+            f"{_subject(name)} must be a whole number from {low} to {high}, not {s[name]!r}; "
+            "the previous value is back."
+        )
     s[name] = int(s[name])
+
+
+def _subject(name: str) -> str:
+    label = LABELS.get(name, name)
+    return label[0].upper() + label[1:]
 
 
 def _number(s, name, low, high) -> None:
     x = s[name]
     if not (isinstance(x, numbers.Real) and not isinstance(x, bool) and low <= x <= high):
-        raise InputError(f"{name} must be a number from {low:g} to {high:g}, not {x!r}.")
+        raise InputError(
+            f"{_subject(name)} must be a number from {low:g} to {high:g}, not {x!r}; "
+            "the previous value is back."
+        )
     s[name] = float(x)
 
 
 def choices() -> dict:
     """What the page's menus offer."""
     return {
-        "data": [*planar.GENERATORS, "csv"],
+        "data": [*DATA_SETS, "csv"],
         "features": list(FEATURES),
         "activation": list(ACTIVATIONS),
         "cost": list(COSTS),
         "engine": list(ENGINES),
+        "init": list(INITS),
         "max_layers": MAX_LAYERS,
         "max_width": MAX_WIDTH,
     }

@@ -14,13 +14,16 @@ supported and what is not. The engine itself: ``core`` (Tensor, graph, backward)
 
 from chainrule.tensor import (  # noqa: F401 - the ops attach themselves to Tensor
     creation,
+    ops_convert,
     ops_elementwise,
     ops_inplace,
+    ops_logic,
     ops_reduce,
     ops_shape,
 )
 from chainrule.tensor.core import Tensor, is_grad_enabled, no_grad, set_grad_enabled
 from chainrule.tensor.creation import *  # noqa: F403 - tensor, zeros, randn, float32, ...
+from chainrule.tensor.ops_count import all, any, equal, histc, histogram
 from chainrule.tensor.ops_elementwise import (
     abs,
     allclose,
@@ -36,7 +39,11 @@ from chainrule.tensor.ops_elementwise import (
     tanh,
     where,
 )
+from chainrule.tensor.ops_elementwise import clamp as clip
+from chainrule.tensor.ops_index import gather, index_select, masked_fill, scatter_add, tril, triu
+from chainrule.tensor.ops_linalg import einsum, inverse, norm
 from chainrule.tensor.ops_shape import cat, concatenate, matmul, stack
+from chainrule.tensor.ops_sort import argsort, cumprod, cumsum, sort, topk
 
 
 def _function(name: str, doc: str):
@@ -79,7 +86,7 @@ def min(input, dim=None, keepdim=False):
     return _function("min", "")(input, dim, keepdim)
 
 
-from chainrule.tensor import nn, optim, utils  # noqa: E402 - torch.nn, ... need the above
+from chainrule.tensor import linalg, nn, optim, utils  # noqa: E402 - torch.nn, ... need the above
 from chainrule.tensor.device import backends, cuda, device  # noqa: E402 - torchnn's block
 from chainrule.tensor.serialization import load, save  # noqa: E402
 
@@ -133,4 +140,26 @@ __all__ = [
     "load",
     "save",
     "utils",
+    # torchops: the ops added for the course
+    "all",
+    "any",
+    "argsort",
+    "clip",
+    "cumprod",
+    "cumsum",
+    "einsum",
+    "equal",
+    "gather",
+    "histc",
+    "histogram",
+    "index_select",
+    "inverse",
+    "linalg",
+    "masked_fill",
+    "norm",
+    "scatter_add",
+    "sort",
+    "topk",
+    "tril",
+    "triu",
 ]

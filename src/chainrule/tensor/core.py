@@ -10,55 +10,42 @@ contributions where a tensor is used more than once.
 
 Leaves (tensors you create with ``requires_grad=True``) accumulate into ``.grad`` (a Tensor of
 their shape, as in PyTorch); interior results keep theirs only after ``retain_grad()``. As in
-PyTorch, ``backward()`` frees the graph it walked unless ``retain_graph=True``. A tensor changed
-in place after an operation used it would make that operation's backward rule wrong: each tensor
-carries a version number that in-place changes bump, and ``backward`` refuses a graph whose
-inputs changed since.
+PyTorch, ``backward()`` frees the graph it walked unless ``retain_graph=True``, and refuses one
+whose saved values were changed in place since (graph.py's version counts; ops_inplace.py
+records an in-place change made inside a graph).
 """
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
-from chainrule.errors import InputError, InputTypeError
+from chainrule.errors import (
+    IndexOutOfRangeError,
+    InputError,
+    InputTypeError,
+    TensorRuntimeError,
+)
 from chainrule.tensor.backend import FLOAT_DTYPES, xp
-from chainrule.tensor.graph import topological_order
+from chainrule.tensor.graph import (
+    CHANGES,
+    GRAD_ENABLED,
+    check_unchanged,
+    is_grad_enabled,
+    mark_changed,
+    no_grad,
+    reads_output,
+    set_grad_enabled,
+    topological_order,
+)
 
 __all__ = [
     "Tensor",
+    "as_dtype",
     "check_dim",
     "is_grad_enabled",
     "mark_changed",
     "no_grad",
+    "reads_output",
     "set_grad_enabled",
 ]
-
-_GRAD_ENABLED = [True]  # a list so that no_grad can flip it without `global`
-# Counts in-place changes to any tensor. A tensor's _version is the count at its last change; an
-# operation's _stamp is the count when it ran. An input with _version > _stamp changed after the
-# operation used it. While nothing changed anywhere (the usual case) backward checks nothing.
-_CHANGES = [0]
-
-
-@contextmanager
-def set_grad_enabled(mode: bool):
-    """Inside this block operations record a graph only if ``mode`` is true."""
-    previous = _GRAD_ENABLED[0]
-    _GRAD_ENABLED[0] = bool(mode)
-    try:
-        yield
-    finally:
-        _GRAD_ENABLED[0] = previous
-
-
-def no_grad():
-    """Inside this block operations record no graph (evaluation, optimizer steps)."""
-    return set_grad_enabled(False)
-
-
-def is_grad_enabled() -> bool:
-    """Whether operations record the graph (False in ``no_grad``); torch.is_grad_enabled."""
-    return _GRAD_ENABLED[0]
 
 
 def _array(data, dtype=None):
@@ -68,15 +55,34 @@ def _array(data, dtype=None):
         return data  # the common case, a batch of data: nothing to convert or check
     if isinstance(data, Tensor):
         data = data._data
+    dtype = as_dtype(dtype)
     try:
         array = xp.asarray(data, dtype=dtype)
     except (TypeError, ValueError) as e:
+        if "inhomogeneous" in str(e):
+            raise InputError(
+                "cannot make a tensor from nested lists of different lengths (a ragged list): "
+                "every row must have the same length, as in [[1, 2], [3, 4]]."
+            ) from None
         raise InputTypeError(f"cannot make a tensor from {type(data).__name__}: {e}.") from None
     if array.dtype.kind not in "fiub":
         raise InputTypeError(
             f"tensors hold numbers (float32/float64, or ints for indices), not {array.dtype}."
         )
     return array
+
+
+def as_dtype(dtype):
+    """``dtype`` as a numpy dtype, or one sentence naming the ones there are."""
+    if dtype is None:
+        return None
+    try:
+        return xp.dtype(dtype)
+    except TypeError:
+        raise InputTypeError(
+            f"dtype {dtype!r} is not a dtype: use torch.float32, torch.float64, torch.int64 or "
+            "torch.bool."
+        ) from None
 
 
 class Tensor:
@@ -89,19 +95,27 @@ class Tensor:
 
     Methods, by the module that defines them:
 
-    - ``core``: __array__, backward, __bool__, data, detach, dim, dtype, __float__, grad, grad_fn,
-      __int__, is_leaf, item, __len__, ndim, numel, numpy, __repr__, requires_grad_, retain_grad,
-      shape, size, tolist
+    - ``core``: backward, data, detach, dim, dtype, grad, grad_fn, is_leaf, ndim, nelement, numel,
+      requires_grad_, retain_grad, shape, size
     - ``device``: cpu, device, is_cuda, to
-    - ``ops_elementwise``: abs, __add__, add, all, any, apply, bool, clamp, clip, clone, div,
-      double, __eq__, eq, exp, float, __ge__, ge, __gt__, gt, int, __le__, le, log, long, __lt__,
-      lt, maximum, minimum, __mul__, mul, __ne__, ne, __neg__, neg, __pow__, pow, __radd__, relu,
-      __rmul__, __rsub__, __rtruediv__, sigmoid, sqrt, __sub__, sub, tanh, __truediv__
-    - ``ops_inplace``: fill_, __iadd__, __imul__, __isub__, __itruediv__, __setitem__, zero_
+    - ``ops_convert``: __array__, __bool__, bool, double, __float__, float, __format__, __index__,
+      __int__, int, item, __iter__, __len__, long, numpy, __repr__, tolist
+    - ``ops_count``: all, any, equal, histc
+    - ``ops_elementwise``: abs, __add__, add, apply, clamp, clip, clone, div, exp, log, log10, log2,
+      maximum, minimum, __mul__, mul, __neg__, neg, __pow__, pow, __radd__, relu, __rmul__,
+      __rpow__, __rsub__, __rtruediv__, sigmoid, sqrt, __sub__, sub, tanh, __truediv__
+    - ``ops_index``: gather, index_select, masked_fill, masked_fill_, scatter_add, scatter_add_,
+      tril, tril_, triu, triu_
+    - ``ops_inplace``: add_, clamp_, clip_, copy_, div_, fill_, __iadd__, __imul__, __isub__,
+      __itruediv__, mul_, normal_, __setitem__, sub_, uniform_, zero_
+    - ``ops_linalg``: inverse, norm
+    - ``ops_logic``: __and__, __eq__, eq, __ge__, ge, __gt__, gt, __invert__, __le__, le, __lt__,
+      lt, __ne__, ne, __or__, __rand__, __ror__, __rxor__, __xor__
     - ``ops_reduce``: amax, amin, argmax, argmin, log_softmax, logsumexp, max, mean, min, softmax,
       std, sum, var
-    - ``ops_shape``: flatten, __getitem__, __matmul__, matmul, permute, reshape, __rmatmul__,
-      squeeze, T, t, transpose, unsqueeze, view
+    - ``ops_shape``: expand, expand_as, flatten, __getitem__, __matmul__, matmul, permute, reshape,
+      reshape_as, __rmatmul__, squeeze, T, t, transpose, unsqueeze, view, view_as
+    - ``ops_sort``: argsort, cumprod, cumsum, sort, topk
 
     (tests/tensor/test_methods.py checks this list against the class.)
     """
@@ -146,50 +160,14 @@ class Tensor:
         return self._data.shape if dim is None else self._data.shape[check_dim(self, dim)]
 
     def numel(self) -> int:
-        """The number of elements, ``prod(shape)`` (PyTorch's numel)."""
+        """The number of elements, ``prod(shape)`` (PyTorch's numel; ``nelement`` too)."""
         return self._data.size
+
+    nelement = numel
 
     def dim(self) -> int:
         """The number of dimensions, ``len(shape)`` (PyTorch's dim)."""
         return self._data.ndim
-
-    def __len__(self):
-        return len(self._data)
-
-    def __repr__(self):
-        grad = ", requires_grad=True" if self.requires_grad else ""
-        body = xp.array2string(self._data, precision=4, separator=", ", prefix="Tensor(")
-        return f"Tensor({body}{grad})"
-
-    def __array__(self, dtype=None, copy=None):
-        """numpy functions see the data (``np.asarray(t)``, ``np.allclose(t.grad, ...)``)."""
-        return self._data if dtype is None else self._data.astype(dtype)
-
-    def numpy(self):
-        """The data as a numpy array (the same memory: changing it bypasses autograd)."""
-        return self._data
-
-    def item(self):
-        """The one element of a one-element tensor as a Python number (PyTorch's item)."""
-        if self._data.size != 1:
-            raise InputError(
-                f"item() needs a one-element tensor, this one has shape {self.shape}; use "
-                ".tolist() for all the values."
-            )
-        return self._data.item()
-
-    def tolist(self):
-        """The data as nested lists of shape ``shape``, a number if 0-d (PyTorch's tolist)."""
-        return self._data.tolist()
-
-    def __float__(self):
-        return float(self.item())
-
-    def __int__(self):
-        return int(self.item())
-
-    def __bool__(self):
-        return bool(self.item())
 
     @property
     def data(self) -> Tensor:
@@ -288,7 +266,7 @@ class Tensor:
             return
         grads = {self: gradient}  # dL/d(node) for the operations reached so far (by identity)
         owned = {id(gradient)}  # arrays a leaf may not keep as its .grad without copying
-        changes = _CHANGES[0]
+        changes = CHANGES[0]
         order = topological_order(self)
         for node in reversed(order):
             g = grads.pop(node, None)
@@ -297,17 +275,23 @@ class Tensor:
             if node._retain:
                 _accumulate(node, g, owned)
             if changes != node._stamp:
-                _check_unchanged(node)
+                check_unchanged(node)
             for tensor, ig in zip(node._inputs, node._backward(g, node)):
                 if ig is None or not tensor.requires_grad:
                     pass
                 elif tensor._backward is not None:  # an operation: add up what reaches it
                     previous = grads.get(tensor)
                     grads[tensor] = ig if previous is None else previous + ig
-                elif tensor._grad is None and ig.base is None and id(ig) not in owned:
+                elif (
+                    tensor._grad is None
+                    and ig.base is None
+                    and id(ig) not in owned
+                    and ig.dtype == tensor._data.dtype
+                    and type(ig) is xp.ndarray
+                ):
                     owned.add(id(ig))  # a leaf, the usual case: a fresh array it can keep
                     tensor._grad = ig
-                else:  # a leaf that has a gradient already, or an array it may not keep
+                else:  # a gradient already, an array it may not keep, or another dtype
                     _accumulate(tensor, ig, owned)
         if not retain_graph:
             for node in order:
@@ -328,7 +312,7 @@ def _seed(shape, dtype):
 
 
 def _freed(g, out):
-    raise InputError(
+    raise TensorRuntimeError(
         "backward() through a graph a second time: its saved values were freed by the first "
         "backward(); pass retain_graph=True to that first call."
     )
@@ -338,13 +322,13 @@ def _freed(g, out):
 def make(data, inputs, backward, saved=()) -> Tensor:
     """The result of an operation; it joins the graph when an input requires grad."""
     out = Tensor.__new__(Tensor)
-    out._data = data
+    out._data = data if type(data) is xp.ndarray else xp.asarray(data)  # 0-d ufuncs give scalars
     out._grad = None
     out._version = 0
-    out._stamp = _CHANGES[0]
+    out._stamp = CHANGES[0]
     out._retain = False
     for t in inputs:
-        if t.requires_grad and _GRAD_ENABLED[0]:
+        if t.requires_grad and GRAD_ENABLED[0]:
             out.requires_grad = True
             out._inputs = inputs
             out._backward = backward
@@ -359,37 +343,27 @@ def make(data, inputs, backward, saved=()) -> Tensor:
 def _accumulate(node: Tensor, g, owned: set) -> None:
     """Add ``g`` into ``node``'s gradient, in place as PyTorch does (a held ``p.grad`` sees it).
     A node owns its gradient array alone: a view, or an array already handed to another node in
-    this pass, is copied first."""
+    this pass, is copied first. The gradient takes the node's dtype (a float32 leaf used with
+    float64 tensors keeps a float32 ``.grad``, as in PyTorch)."""
     if node._grad is not None:
         xp.add(node._grad, g, out=node._grad)
         return
-    if g.base is not None or id(g) in owned:
+    dtype = node._data.dtype
+    if type(g) is not xp.ndarray or g.dtype != dtype:
+        g = xp.asarray(g).astype(dtype)  # a fresh array of the node's dtype
+    elif g.base is not None or id(g) in owned:
         g = g.copy()
     owned.add(id(g))
     node._grad = g
 
 
-def mark_changed(*tensors: Tensor) -> None:
-    """Record that these tensors' data changed in place (optimizers call this after a step)."""
-    version = _CHANGES[0] = _CHANGES[0] + 1
-    for t in tensors:
-        t._version = version
-
-
-def _check_unchanged(node: Tensor) -> None:
-    """Refuse a node whose inputs, or whose own output (which rules like exp's read), changed
-    in place after it was made."""
-    for tensor in (*node._inputs, node):
-        if tensor._version > node._stamp:
-            raise InputError(
-                f"a tensor of shape {tensor.shape} used by {node._backward.__name__.strip('_')} "
-                "was changed in place before backward(), so its gradient would be wrong; change "
-                "tensors only after backward(), or write t = t + x."
-            )
-
-
 def _data(x):
     return x._data if isinstance(x, Tensor) else x
+
+
+def index_error(x: Tensor, error: IndexError) -> IndexOutOfRangeError:
+    """numpy's IndexError in one sentence, still an IndexError (``for`` relies on it)."""
+    return IndexOutOfRangeError(f"cannot index a tensor of shape {x.shape}: {error}.")
 
 
 def _index(index):

@@ -15,8 +15,8 @@ from types import SimpleNamespace
 from chainrule.errors import InputError, InputTypeError
 from chainrule.tensor.backend import xp
 from chainrule.tensor.core import Tensor, method
+from chainrule.tensor.ops_convert import cast
 from chainrule.tensor.ops_elementwise import clone
-from chainrule.tensor.ops_elementwise import to as cast
 
 __all__ = ["backends", "cuda", "device", "split_to_arguments"]
 
@@ -34,13 +34,13 @@ class device:
             type = f"cuda:{type}"  # PyTorch reads a bare number as a CUDA device's index
         if not isinstance(type, str):
             raise InputTypeError(f"a device is a string such as 'cpu', got {type!r}.")
-        name = type.split(":")[0].strip().lower()
-        if name != "cpu":
+        name, _, number = type.partition(":")
+        if name != "cpu" or not (number == "" or number.isdigit()):
             raise InputError(
                 f"device {type!r} is not available: chainrule runs on the CPU only (numpy); use "
                 "'cpu' (torch.cuda.is_available() is False)."
             )
-        self.type, self.index = "cpu", index
+        self.type, self.index = "cpu", int(number) if number else index
 
     def __repr__(self):
         return f"device(type='cpu'{'' if self.index is None else f', index={self.index}'})"

@@ -1,13 +1,56 @@
-"""The order in which ``backward()`` visits a tensor graph: every operation after the ones that
-use its result (the chain rule needs ``dL/d(out)`` complete before it goes to the inputs).
+"""The graph's bookkeeping: the order in which ``backward()`` visits it (every operation after
+the ones that use its result: the chain rule needs ``dL/d(out)`` complete before it goes to the
+inputs), whether operations record it at all (``no_grad``), and the version counts that tell
+when a value it saved was changed in place since.
 
 A node is anything with ``_inputs`` (the tensors it was made from) and ``_backward`` (its rule,
-None for a leaf): the walk needs nothing else of it.
+None for a leaf), plus ``_version`` and ``_stamp`` for the check: nothing else of a Tensor.
 """
 
 from __future__ import annotations
 
-__all__ = ["topological_order"]
+from contextlib import contextmanager
+
+from chainrule.errors import TensorRuntimeError
+
+__all__ = [
+    "CHANGES",
+    "GRAD_ENABLED",
+    "check_unchanged",
+    "is_grad_enabled",
+    "mark_changed",
+    "no_grad",
+    "reads_output",
+    "set_grad_enabled",
+    "topological_order",
+]
+
+# Counts in-place changes to any tensor. A tensor's _version is the count at its last change; an
+# operation's _stamp is the count when it ran. An input with _version > _stamp changed after the
+# operation used it. While nothing changed anywhere (the usual case) backward checks nothing.
+CHANGES = [0]
+GRAD_ENABLED = [True]  # a list so that no_grad can flip it without `global`
+
+
+@contextmanager
+def set_grad_enabled(mode: bool):
+    """Inside this block operations record a graph only if ``mode`` is true."""
+    previous = GRAD_ENABLED[0]
+    GRAD_ENABLED[0] = bool(mode)
+    try:
+        yield
+    finally:
+        GRAD_ENABLED[0] = previous
+
+
+def no_grad():
+    """Inside this block operations record no graph (evaluation, optimizer steps)."""
+    return set_grad_enabled(False)
+
+
+def is_grad_enabled() -> bool:
+    """Whether operations record the graph (False in ``no_grad``); torch.is_grad_enabled."""
+    return GRAD_ENABLED[0]
 
 
 def topological_order(root) -> list:
@@ -48,3 +91,36 @@ def _depth_first(root) -> list:
             if t._backward is not None and t not in entered:
                 stack.append(t)
     return order
+
+
+def mark_changed(*tensors) -> None:
+    """Record that these tensors' data changed in place (optimizers call this after a step)."""
+    version = CHANGES[0] = CHANGES[0] + 1
+    for t in tensors:
+        t._version = version
+
+
+READS_OUTPUT: set = set()  # backward rules that read their own result (exp's, softmax's)
+
+
+def reads_output(rule):
+    """Mark a backward rule that reads ``out._data``: changing that result in place before
+    backward() is then refused (PyTorch saves such a result, and refuses the same)."""
+    READS_OUTPUT.add(rule)
+    return rule
+
+
+def check_unchanged(node) -> None:
+    """Refuse a node whose inputs, or whose own result when its rule reads it, changed in place
+    after it was made."""
+    own = (node,) if node._backward in READS_OUTPUT else ()
+    for tensor in (*node._inputs, *own):
+        if tensor._version > node._stamp:
+            name = node._backward.__name__.strip("_").removesuffix("_back")
+            name = getattr(node._saved[0] if node._saved else None, "name", name)  # tanh, ...
+            raise TensorRuntimeError(
+                "one of the variables needed for gradient computation has been modified by an "
+                f"inplace operation: a tensor of shape {tensor.shape} that {name} used was "
+                "changed in place after it, before backward(); change tensors only after "
+                "backward(), or write t = t + x."
+            )

@@ -8,9 +8,17 @@ operand's shape (``unbroadcast``).
 from __future__ import annotations
 
 from chainrule import functions
-from chainrule.errors import InputError, InputTypeError
-from chainrule.tensor.backend import FLOAT_DTYPES, xp
-from chainrule.tensor.core import Tensor, _data, as_tensor, make, method, unbroadcast
+from chainrule.errors import InputError
+from chainrule.tensor.backend import xp
+from chainrule.tensor.core import (
+    Tensor,
+    _data,
+    as_tensor,
+    make,
+    method,
+    reads_output,
+    unbroadcast,
+)
 
 __all__ = [
     "abs",
@@ -20,6 +28,8 @@ __all__ = [
     "clamp",
     "exp",
     "log",
+    "log10",
+    "log2",
     "maximum",
     "minimum",
     "relu",
@@ -110,6 +120,7 @@ def _rtruediv(self, other):
     return _binary(other, self, xp.divide, _div_back, "divide")
 
 
+@reads_output
 def _div_back(g, out):  # d(a / b) = da / b - (a / b^2) db = da / b - out / b db
     b = out._inputs[1]._data
     return _binary_grads(out, g / b, -g * out._data / b)
@@ -126,12 +137,13 @@ def _neg_back(g, out):
     return (-g,)
 
 
-# ------------------------------------------------------------------------ x ** k
+# ------------------------------------------------------------------------ x ** k, a ** b
 @method("__pow__")
 @method("pow")
 def _pow(self, exponent):
+    """``x ** k`` for a number ``k``; a tensor exponent goes to ``power``."""
     if isinstance(exponent, Tensor):
-        raise InputTypeError("a tensor exponent is not supported; use exp(k * log(x)).")
+        return _binary(self, exponent, xp.power, _power_back, "raise")
     k = float(exponent)
     return make(self._data**k, (self,), _pow_back, (k,))
 
@@ -140,6 +152,28 @@ def _pow_back(g, out):  # d(x^k) = k x^(k-1) dx
     (k,) = out._saved
     x = out._inputs[0]._data
     return (g * (k * x ** (k - 1)),)
+
+
+@method("__rpow__")
+def _rpow(self, base):
+    """``base ** x`` for a number ``base`` (``10 ** lre``)."""
+    return _binary(base, self, xp.power, _power_back, "raise")
+
+
+@reads_output
+def _power_back(g, out):  # d(a^b) = b a^(b-1) da + a^b ln(a) db
+    a, b = out._inputs
+    grad_a = grad_b = None
+    if a.requires_grad:
+        grad_a = g * b._data * a._data ** (b._data - 1)
+    if b.requires_grad:
+        with xp.errstate(divide="ignore", invalid="ignore"):  # ln(a) for a <= 0: nan, as torch
+            log_a = xp.log(a._data)
+        grad_b = g * out._data * xp.where((a._data == 0) & (b._data >= 0), 0, log_a)
+    return (
+        None if grad_a is None else unbroadcast(grad_a, a._data.shape),
+        None if grad_b is None else unbroadcast(grad_b, b._data.shape),
+    )
 
 
 # ------------------------------------------------------------------------ the shared table
@@ -154,6 +188,7 @@ def apply(x: Tensor, fn: functions.Activation) -> Tensor:
     return make(fn.forward(x._data), (x,), _apply_back, (fn,))
 
 
+@reads_output
 def _apply_back(g, out):  # the activation table's derivative f'(x, y), times g
     (fn,) = out._saved
     return (times_derivative(g, fn, out._inputs[0]._data, out._data),)
@@ -194,6 +229,34 @@ sigmoid = _table(functions.sigmoid)
 relu = _table(functions.relu)
 
 
+@method("log10")
+def log10(x):
+    """``log10(x) = ln(x) / ln(10)``; d log10(x) = dx / (x ln 10)."""
+    return _log_base(x, xp.log10, 10.0)
+
+
+@method("log2")
+def log2(x):
+    """``log2(x) = ln(x) / ln(2)``; d log2(x) = dx / (x ln 2)."""
+    return _log_base(x, xp.log2, 2.0)
+
+
+def _log_base(x, fn, base):
+    x = as_tensor(x)
+    if x._data.size and x._data.min() <= 0:
+        raise InputError(
+            f"log of a tensor with values <= 0 (smallest {x._data.min()}); the logarithm is only "
+            "defined for positive numbers: clip the input (e.g. x.clip(1e-12, None))."
+        )
+    return make(fn(x._data), (x,), _log_base_back, (base,))
+
+
+def _log_base_back(g, out):
+    (base,) = out._saved
+    x = out._inputs[0]._data
+    return (g / (x * xp.log(x.dtype.type(base))),)
+
+
 # ------------------------------------------------------------------------ |x|, sqrt(x)
 @method("abs")
 def abs(x):
@@ -217,6 +280,7 @@ def sqrt(x):
     return make(xp.sqrt(x._data), (x,), _sqrt_back)
 
 
+@reads_output
 def _sqrt_back(g, out):
     return (g / (2 * out._data),)
 
@@ -287,100 +351,13 @@ def _choose(a, b, larger):
     return make(data, (a, b), _choose_back)
 
 
+@reads_output
 def _choose_back(g, out):  # the chosen operand gets g; at a tie each gets g / 2
     a, b = out._inputs
     wa = (a._data == out._data).astype(g.dtype)
     wb = (b._data == out._data).astype(g.dtype)
     total = wa + wb
     return _binary_grads(out, g * (wa / total), g * (wb / total))
-
-
-# ------------------------------------------------------------------------ comparisons
-def _compare(a, b, op) -> Tensor:
-    return Tensor(op(a._data, _data(b)))  # booleans: no gradient
-
-
-@method("__eq__")
-@method("eq")
-def _eq(self, other):
-    return _compare(self, other, xp.equal)
-
-
-@method("__ne__")
-@method("ne")
-def _ne(self, other):
-    return _compare(self, other, xp.not_equal)
-
-
-@method("__lt__")
-@method("lt")
-def _lt(self, other):
-    return _compare(self, other, xp.less)
-
-
-@method("__le__")
-@method("le")
-def _le(self, other):
-    return _compare(self, other, xp.less_equal)
-
-
-@method("__gt__")
-@method("gt")
-def _gt(self, other):
-    return _compare(self, other, xp.greater)
-
-
-@method("__ge__")
-@method("ge")
-def _ge(self, other):
-    return _compare(self, other, xp.greater_equal)
-
-
-# ------------------------------------------------------------------------ dtypes
-@method()
-def to(self, dtype):
-    """The same values as ``dtype``; a float-to-float change passes the gradient back (cast to
-    the input's dtype). ``to("cpu")`` is the tensor itself: there is no other device."""
-    if isinstance(dtype, str) and dtype.split(":")[0] in ("cpu", "cuda", "mps"):
-        if dtype != "cpu":
-            raise InputError(f"chainrule tensors live on the CPU (numpy); .to({dtype!r}) can't.")
-        return self
-    dtype = xp.dtype(dtype)
-    if dtype == self._data.dtype:
-        return self
-    data = self._data.astype(dtype)
-    if dtype not in FLOAT_DTYPES:
-        return Tensor(data)  # integers and booleans carry no gradient
-    return make(data, (self,), _to_back)
-
-
-def _to_back(g, out):
-    return (g.astype(out._inputs[0]._data.dtype),)
-
-
-@method("float")
-def _float(self):
-    return self.to(xp.float32)
-
-
-@method("double")
-def _double(self):
-    return self.to(xp.float64)
-
-
-@method("long")
-def _long(self):
-    return self.to(xp.int64)
-
-
-@method("int")
-def _int(self):
-    return self.to(xp.int32)
-
-
-@method("bool")
-def _bool(self):
-    return self.to(xp.bool_)
 
 
 # ------------------------------------------------------------------------ copies, truth
@@ -397,15 +374,3 @@ def _clone_back(g, out):
 def allclose(a, b, rtol: float = 1e-5, atol: float = 1e-8) -> bool:
     """``|a - b| <= atol + rtol |b|`` everywhere (PyTorch's and numpy's test)."""
     return bool(xp.allclose(_data(a), _data(b), rtol=rtol, atol=atol))
-
-
-@method("all")
-def _all(self):
-    """Whether every element is true (non-zero), as a boolean tensor."""
-    return Tensor(xp.all(self._data))
-
-
-@method("any")
-def _any(self):
-    """Whether some element is true (non-zero), as a boolean tensor."""
-    return Tensor(xp.any(self._data))

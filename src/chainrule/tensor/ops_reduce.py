@@ -12,7 +12,7 @@ from typing import NamedTuple
 from chainrule import functions
 from chainrule.errors import InputError
 from chainrule.tensor.backend import xp
-from chainrule.tensor.core import Tensor, check_dim, make, method
+from chainrule.tensor.core import Tensor, check_dim, make, method, reads_output
 
 __all__ = ["MaxMin"]
 
@@ -109,6 +109,7 @@ def _amin(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
     return make(self._data.min(axis=axis, keepdims=keep), (self,), _extreme_back, (axis, keep))
 
 
+@reads_output
 def _extreme_back(g, out):
     axis, keepdim = out._saved
     x = out._inputs[0]._data
@@ -178,6 +179,7 @@ def _logsumexp(self, dim, keepdim=False):
     return make(value if keep else value.squeeze(axis), (self,), _logsumexp_back, (axis, keep))
 
 
+@reads_output
 def _logsumexp_back(g, out):
     axis, keepdim = out._saved
     x = out._inputs[0]._data
@@ -191,6 +193,7 @@ def _softmax(self, dim=-1, *, axis=None):
     return make(functions.softmax(self._data, axis), (self,), _softmax_back, (axis,))
 
 
+@reads_output
 def _softmax_back(g, out):  # da_j/dz_k = a_j (delta_jk - a_k)  =>  dz = a (g - sum(g a))
     (axis,) = out._saved
     a = out._data
@@ -204,6 +207,7 @@ def _log_softmax(self, dim=-1, *, axis=None):
     return make(functions.log_softmax(self._data, axis), (self,), _log_softmax_back, (axis,))
 
 
+@reads_output
 def _log_softmax_back(g, out):  # d(z - logsumexp z) = g - softmax(z) sum(g)
     (axis,) = out._saved
     return (g - xp.exp(out._data) * g.sum(axis=axis, keepdims=True),)

@@ -14,6 +14,7 @@ from chainrule.tensor.core import (
     _index,
     as_tensor,
     check_dim,
+    index_error,
     make,
     method,
     unbroadcast,
@@ -31,8 +32,14 @@ def _shape_args(shape):
 @method("view")
 @method("reshape")
 def _reshape(self, *shape):
+    """The same elements in ``shape``; one ``-1`` stands for what the others leave."""
     shape = _shape_args(shape)
     try:
+        if min(shape, default=0) < -1:
+            raise InputError(
+                f"cannot reshape into {tuple(shape)}: a size is a whole number >= 0, or -1 for "
+                "the one size inferred from the others."
+            )
         data = self._data.reshape(shape)
     except (ValueError, TypeError):
         raise InputError(
@@ -44,6 +51,43 @@ def _reshape(self, *shape):
 
 def _reshape_back(g, out):
     return (g.reshape(out._inputs[0]._data.shape),)
+
+
+@method("view_as")
+@method("reshape_as")
+def _reshape_as(self, other):
+    """``x.reshape(other.shape)``."""
+    return self.reshape(other.shape)
+
+
+@method()
+def expand(self, *sizes):
+    """The tensor repeated (without copying) along dimensions of size 1 to ``sizes``, new leading
+    dimensions allowed, ``-1`` keeping a size; the gradient sums the copies back."""
+    sizes = _shape_args(sizes)
+    shape = self._data.shape
+    lead = len(sizes) - len(shape)
+    target = tuple(shape[i - lead] if n == -1 and i >= lead else n for i, n in enumerate(sizes))
+    try:
+        if lead < 0 or min(target, default=0) < 0:
+            raise ValueError
+        data = xp.broadcast_to(self._data, target)
+    except ValueError:
+        raise InputError(
+            f"cannot expand a tensor of shape {shape} to {tuple(sizes)}: each size must match "
+            "the tensor's or the tensor's must be 1 (-1 keeps it; new sizes go in front)."
+        ) from None
+    return make(data, (self,), _expand_back)
+
+
+def _expand_back(g, out):
+    return (unbroadcast(g, out._inputs[0]._data.shape),)
+
+
+@method()
+def expand_as(self, other):
+    """``x.expand(other.shape)``."""
+    return self.expand(other.shape)
 
 
 @method()
@@ -131,7 +175,7 @@ def _getitem(self, index):
     try:
         data = self._data[index]
     except IndexError as e:
-        raise InputError(f"cannot index a tensor of shape {self.shape}: {e}.") from None
+        raise index_error(self, e) from None
     return make(data, (self,), _getitem_back, (index,))
 
 

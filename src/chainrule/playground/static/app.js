@@ -1,14 +1,21 @@
 // The page's wiring: controls -> requests to the server; messages -> state -> drawing.
 import { state, settingsFromUrl, rememberInUrl, addToCurve } from "./state.js";
 import { connect, request, fileAsText, fileAsBase64 } from "./talk.js";
-import { paintMap, drawPoints, nearestPoint, buildNetwork, updateNetwork, drawCurve, label, markWires } from "./draw.js";
+import { paintMap, drawPoints, nearestPoint, buildNetwork, updateNetwork, drawCurve, label, markWires, pointColour } from "./draw.js";
+import { word, featureLabel, options, problemOf } from "./labels.js";
+import { precision, num } from "./tex.js";
+import { fillTip, placeTip } from "./tip.js";
+import { renderStage } from "./stages.js";
 
 const $ = id => document.getElementById(id);
-const box = $("network"), svg = $("wires"), tip = $("tip");
+const box = $("network"), heads = $("heads"), svg = $("wires"), tip = $("tip");
 const offscreen = document.createElement("canvas");
-let shape = "", drawPending = false, hovered = null, explaining = false, session = null;
+const GUIDE = "chainrule-playground-guide-dismissed";
+let shape = "", drawPending = false, hovered = null, anchor = null, explaining = false, session = null;
 let shownNeuron = null;  // [layer, j] whose map fills the output panel while hovered
-window.playground = { state, request };  // for the tests and for the curious
+let engines = [];        // the server's engines: {name, label, inits, default_init, capabilities}
+const drawTimes = [];    // milliseconds per drawn frame (performance.now), for the benchmark
+window.playground = { state, request, drawTimes };  // for the tests and for the curious
 
 function show(text, kind = "error") {
   const m = $("message");
@@ -16,33 +23,64 @@ function show(text, kind = "error") {
   m.dataset.kind = kind;
 }
 
-function prec(x, n) { return x === null || x === undefined ? "NaN" : Number(x).toPrecision(n); }
-function fmt(x, digits = 4) { return x === null || x === undefined || Number.isNaN(x) ? "-" : Number(x).toFixed(digits); }
+function fmt(x) { return x === null || x === undefined || Number.isNaN(x) ? "-" : Number(x).toFixed(4); }
 
-function fill(select, options) {
-  select.innerHTML = options.map(o => `<option>${o}</option>`).join("");
+function fillEngines() {
+  const s = state.settings;
+  $("engine").innerHTML = engines.map(e => `<option value="${e.name}">${e.label ?? word(e.name)}</option>`).join("");
+  const engine = engines.find(e => e.name === (s?.engine ?? engines[0]?.name));
+  $("init").innerHTML = options(engine?.inits ?? state.choices.init ?? []);
+}
+
+function fillData(s) {
+  const problem = problemOf(s.data);
+  const sets = state.choices.data.filter(d => d !== "csv" && problemOf(d) === problem);
+  $("data").innerHTML = options(s.data === "csv" ? [...sets, "csv"] : sets);
+  $("problem").value = problem;
 }
 
 function syncControls(s) {
-  for (const key of ["lr", "batch", "l2", "activation", "cost", "init", "engine", "data", "points", "classes"]) {
-    if (document.activeElement !== $(key)) $(key).value = s[key];
+  fillData(s); fillEngines();
+  for (const key of ["lr", "batch", "l1", "l2", "activation", "cost", "init", "engine", "data", "points", "classes"]) {
+    if (document.activeElement !== $(key) && s[key] !== undefined) $(key).value = s[key];
+    $(key).removeAttribute("aria-invalid");
   }
+  $("l1").closest("label").hidden = s.l1 === undefined;
   $("noise").value = s.noise; $("noise-value").textContent = s.noise;
   $("ratio").value = s.ratio; $("ratio-value").textContent = Math.round(s.ratio * 100) + "%";
   $("classes-row").hidden = s.data !== "multi_gaussian";
+  const csv = s.data === "csv";
+  $("points").disabled = csv; $("regenerate").disabled = csv; $("noise").disabled = csv;
+  if (csv && state.data) $("points").value = state.data.train.length + state.data.test.length;
   $("colorby").value = state.colorBy;
+  $("show-test").checked = state.view.showtest; $("discretize").checked = state.view.discretize;
   $("features").innerHTML = state.choices.features.map(f =>
-    `<label><input type="checkbox" data-feature="${f}" ${s.features.includes(f) ? "checked" : ""}> ${f.replace("_", " ")}</label>`).join("");
-  $("layers-text").textContent = `${s.layers.length} hidden layer${s.layers.length === 1 ? "" : "s"}`;
+    `<label><input type="checkbox" data-feature="${f}" ${s.features.includes(f) ? "checked" : ""}> ${featureLabel(f)}</label>`).join("");
+  const n = s.layers.length;
+  $("layers-text").textContent = `${n} hidden layer${n === 1 ? "" : "s"}`;
+  $("add-layer").disabled = n >= state.choices.max_layers;
+  $("remove-layer").disabled = n === 0;
+}
+
+function legend(d) {
+  const items = d.classes === 0
+    ? [`<span class="swatch" style="background:linear-gradient(90deg,rgb(245,147,34),#e8eaeb,rgb(8,119,189))"></span>target −1 … 1`]
+    : Array.from({ length: d.classes }, (_, k) => `<span class="swatch dot" style="background:rgb(${pointColour(d, k)})"></span>class ${k}`);
+  items.push('<span class="swatch dot" style="background:#ccc"></span>training point');
+  if (state.view.showtest) items.push('<span class="swatch square" style="background:#ccc"></span>test point');
+  $("legend").innerHTML = items.join(" ");
 }
 
 function onData(m) {
-  state.data = m; state.settings = m.settings; state.stages = null; $("stages").hidden = true;
+  state.data = m; state.settings = m.settings; closeStages();
   syncControls(m.settings);
   $("batch-kind").textContent = m.batch_kind;
+  $("sample").max = m.train.length - 1;
+  if (+$("sample").value > m.train.length - 1) $("sample").value = 0;
   const key = JSON.stringify([m.sizes, m.settings.features]);
-  if (key !== shape) { buildNetwork(box, svg, m.sizes, m.settings.features); shape = key; }
+  if (key !== shape) { buildNetwork(box, heads, svg, m.sizes, m.settings.features, state.choices.max_width); shape = key; roving(); }
   $("notes").textContent = (m.notes || []).join(" ");
+  legend(m);
   rememberInUrl();
 }
 
@@ -50,30 +88,35 @@ function render() {
   drawPending = false;
   const f = state.frame, d = state.data;
   if (!f || !d) return;
+  const start = performance.now();
   $("epoch").textContent = f.epoch;
   $("train-cost").textContent = fmt(f.cost); $("test-cost").textContent = fmt(f.test_cost);
   $("train-accuracy").textContent = f.accuracy === null ? "-" : (100 * f.accuracy).toFixed(1) + "%";
   $("test-accuracy").textContent = f.test_accuracy === null ? "-" : (100 * f.test_accuracy).toFixed(1) + "%";
-  if (shownNeuron && f.neurons[shownNeuron[0]]?.[shownNeuron[1]]) paintMap(offscreen, 32, f.neurons[shownNeuron[0]][shownNeuron[1]]);
-  else paintMap(offscreen, 100, f.output, $("discretize").checked);
+  const neuron = shownNeuron && f.neurons[shownNeuron[0]]?.[shownNeuron[1]];
+  if (neuron) paintMap(offscreen, 32, neuron);
+  else paintMap(offscreen, 100, f.output, state.view.discretize, true);
+  $("output-title").textContent = neuron ? `Output of ${shownNeuron[0] ? `neuron ${shownNeuron[1] + 1} in layer ${shownNeuron[0]}` : `input ${featureLabel(d.settings.features[shownNeuron[1]])}`} (hovered)`
+    : d.classes === 0 ? "Output: the network's prediction" : "Output: the network's decision";
   const out = $("output"), ctx = out.getContext("2d");
   ctx.imageSmoothingEnabled = true;
   ctx.drawImage(offscreen, 0, 0, out.width, out.height);
-  drawPoints(out, d, $("show-test").checked, Number($("sample").value));
-  updateNetwork(box, svg, f, state.colorBy);
+  drawPoints(out, d, state.view.showtest, Number($("sample").value));
+  updateNetwork(svg, f, state.colorBy);
   drawCurve($("curve"), state.curve);
-  $("frames").textContent = `frames received ${state.received}` + (state.sent ? ` of ${state.sent} sent` : "");
+  drawTimes.push(performance.now() - start);
+  if (drawTimes.length > 1000) drawTimes.shift();
 }
 
 function onMessage(m) {
   if (m.type === "hello") {
     session = m.session; state.choices = m.choices; window.playground.session = m.session;
-    fill($("data"), m.choices.data); fill($("activation"), m.choices.activation); fill($("cost"), m.choices.cost);
+    engines = m.engines ?? m.choices.engine.map(name => ({ name, inits: m.choices.init }));
+    $("activation").innerHTML = options(m.choices.activation); $("cost").innerHTML = options(m.choices.cost);
     if (m.notes.length) show(m.notes.join(" "));
   } else if (m.type === "data") onData(m);
   else if (m.type === "frame") {
     state.frame = m; state.received++; addToCurve(m);
-    if (state.received % 50 === 0) request("stats").then(r => { state.sent = r.sent; });  // keeping up?
     if (!drawPending) { drawPending = true; requestAnimationFrame(render); }
     if (hovered && !explaining) explainParam(hovered);  // the tooltip follows the training
   } else if (m.type === "diverged") { show(m.message); setPlaying(false); }
@@ -84,41 +127,46 @@ function onMessage(m) {
 
 function setPlaying(on) {
   state.playing = on;
-  $("play").innerHTML = on ? "&#x23F8; pause" : "&#x25B6; play";
+  $("play").querySelector(".word").textContent = on ? "pause" : "play";
+  $("play").setAttribute("aria-label", on ? "pause training" : "play: train epoch after epoch");
   $("play").dataset.playing = on ? "yes" : "no";
 }
 
-async function configure(changes) {
+// Send changed settings; a refused value reverts in its control, marked, with the sentence why.
+async function configure(changes, control = null) {
   const reply = await request("configure", { settings: changes });
   if (reply.type !== "error") { show(""); state.curve = state.curve.filter(p => p[0] <= reply.epoch); }
-  else if (state.settings) syncControls(state.settings);  // the menus show what is in force
+  else if (state.settings) {
+    syncControls(state.settings);  // the controls show what is in force
+    if (control) { $(control).setAttribute("aria-invalid", "true"); $(control).setAttribute("aria-describedby", "message"); }
+  }
   setPlaying(false);
   return reply;
 }
 
-// ---- the chain rule tooltip
-async function explainParam(param, event) {
+// ---- the chain-rule tooltip
+async function explainParam(param, target = null, focus = false) {
   explaining = true;
   const reply = await request("explain", { param, sample: Number($("sample").value) });
   explaining = false;
   if (reply.type === "error") { show(reply.message); return; }
   if (hovered !== param && state.picked !== param) return;
+  if (target) anchor = target;
   svg.querySelectorAll("line.wire").forEach(l => l.classList.toggle("picked", l.dataset.param === param));
   tip.hidden = false;
-  if (event) { tip.style.left = Math.min(event.clientX + 16, innerWidth - 580) + "px"; tip.style.top = Math.max(8, event.clientY - 40) + "px"; }
-  Object.assign(tip.dataset, { param: reply.param, product: reply.product, gradient: reply.gradient, numeric: reply.numeric, value: reply.value });
-  const editing = document.activeElement && document.activeElement.id === "tip-value";
-  if (editing) return;
-  tip.innerHTML = `<div class="head"><b>${reply.param}</b> value <input id="tip-value" type="number" step="any" value="${reply.value}">
-    gradient on the training set <b>${prec(reply.batch_gradient, 6)}</b> · sample ${reply.sample}
-    ${state.picked ? '<button id="tip-close">close</button>' : "<i>(click to pin and edit)</i>"}</div>
-    <div class="check">chain rule <b id="tip-product">${prec(reply.product, 10)}</b> ·
-    backprop <b id="tip-gradient">${prec(reply.gradient, 10)}</b> ·
-    finite difference <b id="tip-numeric">${prec(reply.numeric, 10)}</b></div>${reply.html}`;
+  fillTip(reply, state.picked === param);
+  if (target) placeTip(anchor);
+  if (focus) $("tip-close").focus();  // pinned from the keyboard: the tooltip is a dialog
 }
 
 function unpick() { svg.querySelectorAll("line.picked").forEach(l => l.classList.remove("picked")); }
+function closeTip() {
+  const back = state.picked && tip.contains(document.activeElement) ? anchor : null;
+  state.picked = null; hovered = null; tip.hidden = true; delete tip.dataset.param; unpick();
+  if (back) back.focus();
+}
 function hideTip() { if (!state.picked) { tip.hidden = true; hovered = null; unpick(); } }
+function pin(target, focus = false) { state.picked = target.dataset.param; hovered = state.picked; explainParam(state.picked, target, focus); }
 
 function onHover(event) {
   const neuron = event.target.closest(".neuron");
@@ -126,9 +174,9 @@ function onHover(event) {
     shownNeuron = [+neuron.dataset.layer, +neuron.dataset.j]; render();  // as TensorFlow Playground does
   }
   const target = event.target.closest("[data-param]");
-  if (!target || target.classList.contains("wire")) return;
+  if (!target || target.classList.contains("wire") || state.picked) return;
   hovered = target.dataset.param;
-  explainParam(hovered, event);
+  explainParam(hovered, target);
 }
 
 tip.addEventListener("change", async event => {
@@ -138,41 +186,60 @@ tip.addEventListener("change", async event => {
   if (reply.type === "error") return show(reply.message);
   event.target.blur(); explainParam(param);
 });
-tip.addEventListener("click", e => { if (e.target.id === "tip-close") { state.picked = null; hovered = null; tip.hidden = true; unpick(); } });
+tip.addEventListener("click", e => { if (e.target.id === "tip-close") closeTip(); });
+
+// ---- keys: a roving tabindex over the weights and neurons (one Tab stop; arrows move)
+let items = [];
+function roving() {
+  const order = e => { const [l, j, k] = e.dataset.param.match(/\d+/g).map(Number); return [l, e.tagName === "line" ? 0 : 1, j, k ?? 0]; };
+  items = [...svg.querySelectorAll("line.hit, .neuron[data-param]")].sort((a, b) => {
+    const x = order(a), y = order(b);
+    for (let i = 0; i < 4; i++) if (x[i] !== y[i]) return x[i] - y[i];
+    return 0;
+  });
+  items.forEach((e, i) => e.setAttribute("tabindex", i === 0 ? 0 : -1));
+}
+svg.addEventListener("keydown", event => {
+  const i = items.indexOf(event.target);
+  if (i < 0) return;
+  const moves = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1, Home: -i, End: items.length - 1 - i };
+  if (event.key in moves) {
+    event.preventDefault();
+    const next = items[(i + moves[event.key] + items.length) % items.length];
+    event.target.setAttribute("tabindex", -1); next.setAttribute("tabindex", 0); next.focus();
+    if (!state.picked) { hovered = next.dataset.param; explainParam(hovered, next); }
+  } else if (event.key === "Enter" || event.key === " ") { event.preventDefault(); pin(event.target, true); }
+});
+svg.addEventListener("focusout", event => { if (!svg.contains(event.relatedTarget) && !tip.contains(event.relatedTarget)) hideTip(); });
 
 // ---- the step-through
-function renderStage() {
-  const st = state.stages[state.stageIndex];
-  $("stage-name").textContent = `${state.stageIndex + 1}/${state.stages.length} ${st.stage}${st.layer ? " layer " + st.layer : ""}`;
-  $("stage-name").dataset.stage = st.stage;
-  $("stage-equation").textContent = st.equation;
-  $("stage-apply").hidden = st.stage !== "update";
-  const rows = [];
-  const row = (name, values) => rows.push(`<tr><th>${name}</th>${values.map((v, j) => `<td data-kind="${name}" data-j="${j}" data-value="${v}">${Number(v).toPrecision(6)}</td>`).join("")}</tr>`);
-  if (st.stage === "forward") { row("z", st.z); row("a", st.a); label(box, st.layer, st.a, "a"); }
-  else if (st.stage === "cost") { row("y", st.y); rows.push(`<tr><th>C</th><td data-kind="C" data-value="${st.cost}">${prec(st.cost, 6)}</td></tr>`); label(box, st.layer, null, ""); }
-  else if (st.stage === "BP1" || st.stage === "BP2") { row("delta", st.delta); label(box, st.layer, st.delta, "δ"); }
-  else if (st.stage === "BP3/BP4") { row("dC/db", st.nabla_b); st.nabla_w.forEach((r, j) => row(`dC/dW[${j},:]`, r)); label(box, st.layer, st.nabla_b, "∂b"); }
-  else { st.b.forEach((b, l) => row(`new b${l + 1}`, b)); label(box, null, null, ""); }
-  $("stage-values").innerHTML = rows.join("");
-  markWires(svg, st.stage === "BP3/BP4" ? st.layer : null);
-}
-
 async function stepThrough() {
   if (state.playing) { await request("pause"); setPlaying(false); }
   const reply = await request("stages", { sample: Number($("sample").value) });
   if (reply.type === "error") return show(reply.message);
-  state.stages = reply.stages; state.stageIndex = 0; $("stages").hidden = false; renderStage();
+  state.stages = reply.stages; state.stageIndex = 0; $("stages").hidden = false; renderStage(svg);
 }
 
-function closeStages() { markWires(svg, null); $("stages").hidden = true; state.stages = null; label(box, null, null, ""); box.querySelectorAll(".neuron").forEach(d => d.classList.remove("hl")); }
+function closeStages() { markWires(svg, null); $("stages").hidden = true; state.stages = null; label(svg, null, null, ""); }
 
 // ---- wiring
-function numberSetting(id, key = id) { $(id).addEventListener("change", () => configure({ [key]: Number($(id).value) })); }
-["lr", "batch", "l2", "points", "classes", "noise", "ratio"].forEach(id => numberSetting(id));
-["activation", "cost", "init", "data"].forEach(id => $(id).addEventListener("change", () => configure({ [id]: $(id).value })));
+function numberSetting(id) {
+  $(id).addEventListener("change", () => {
+    const value = $(id).value.trim() === "" ? NaN : Number($(id).value);
+    configure({ [id]: Number.isFinite(value) ? value : $(id).value }, id);
+  });
+}
+["lr", "batch", "l1", "l2", "points", "classes", "noise", "ratio"].forEach(numberSetting);
+["activation", "cost", "init", "data"].forEach(id => $(id).addEventListener("change", () => configure({ [id]: $(id).value }, id)));
+$("problem").addEventListener("change", () => {
+  const first = state.choices.data.find(d => d !== "csv" && problemOf(d) === $("problem").value);
+  configure({ data: first }, "problem");
+});
 $("engine").addEventListener("change", async () => {
-  const reply = await configure({ engine: $("engine").value });
+  const engine = engines.find(e => e.name === $("engine").value);
+  const changes = { engine: $("engine").value };
+  if (engine?.inits && !engine.inits.includes(state.settings.init)) changes.init = engine.default_init ?? engine.inits[0];
+  const reply = await configure(changes, "engine");
   if (reply.type !== "error") showAgreement();
 });
 $("noise").addEventListener("input", () => { $("noise-value").textContent = $("noise").value; });
@@ -180,33 +247,39 @@ $("regenerate").addEventListener("click", () => configure({ seed: (state.setting
 $("features").addEventListener("change", () => configure({ features: [...document.querySelectorAll("[data-feature]:checked")].map(e => e.dataset.feature) }));
 $("add-layer").addEventListener("click", () => configure({ layers: [...state.settings.layers, 2] }));
 $("remove-layer").addEventListener("click", () => configure({ layers: state.settings.layers.slice(0, -1) }));
-box.addEventListener("click", event => {
+heads.addEventListener("click", event => {
   const grow = event.target.dataset.grow, shrink = event.target.dataset.shrink;
-  if (grow || shrink) {
-    const layers = [...state.settings.layers];
-    layers[(grow || shrink) - 1] += grow ? 1 : -1;
-    if (layers.every(n => n >= 1)) configure({ layers });
-    return;
-  }
-  const target = event.target.closest("[data-param]");
-  if (target) { state.picked = target.dataset.param; hovered = state.picked; explainParam(state.picked, event); }
+  if (!grow && !shrink) return;
+  const layers = [...state.settings.layers];
+  layers[(grow || shrink) - 1] += grow ? 1 : -1;
+  configure({ layers });
 });
 svg.addEventListener("click", event => {
-  const target = event.target.closest("line.hit");
-  if (target) { state.picked = target.dataset.param; hovered = state.picked; explainParam(state.picked, event); }
+  const target = event.target.closest("line.hit, .neuron[data-param]");
+  if (target) pin(target);
 });
-for (const area of [box, svg]) {
-  area.addEventListener("mouseover", onHover);
-  area.addEventListener("mouseout", event => {
-    if (event.target.closest("[data-param]")) hideTip();
-    if (shownNeuron && event.target.closest(".neuron") && !event.relatedTarget?.closest?.(".neuron")) { shownNeuron = null; render(); }
-  });
-}
+svg.addEventListener("mouseover", onHover);
+svg.addEventListener("mouseout", event => {
+  if (event.target.closest("[data-param]") && !event.relatedTarget?.closest?.("#tip")) hideTip();
+  if (shownNeuron && event.target.closest(".neuron") && !event.relatedTarget?.closest?.(".neuron")) { shownNeuron = null; render(); }
+});
+// A tap (or click) anywhere else closes a pinned tooltip, as Escape does.
+document.addEventListener("click", event => {
+  if (state.picked && !tip.contains(event.target) && !event.target.closest?.("line.hit, .neuron[data-param]")) closeTip();
+});
 $("colorby").addEventListener("change", () => { state.colorBy = $("colorby").value; rememberInUrl(); render(); });
-$("show-test").addEventListener("change", render);
-$("discretize").addEventListener("change", render);
+$("show-test").addEventListener("change", () => { state.view.showtest = $("show-test").checked; legend(state.data); rememberInUrl(); render(); });
+$("discretize").addEventListener("change", () => { state.view.discretize = $("discretize").checked; rememberInUrl(); render(); });
 $("output").addEventListener("click", event => { if (state.data) { $("sample").value = nearestPoint($("output"), state.data, event); render(); } });
-$("sample").addEventListener("change", render);
+$("sample").addEventListener("change", () => {
+  const n = state.data.train.length, v = Number($("sample").value);
+  if (!(Number.isInteger(v) && v >= 0 && v < n)) {
+    $("sample").value = 0; $("sample").setAttribute("aria-invalid", "true");
+    show(`the sample is a training point's number from 0 to ${n - 1}; back to 0.`);
+  } else { $("sample").removeAttribute("aria-invalid"); show(""); }
+  render();
+});
+$("full").addEventListener("change", () => { precision.full = $("full").checked; if (state.stages) renderStage(svg); });
 $("play").addEventListener("click", async () => {
   if (state.playing) { await request("pause"); setPlaying(false); return; }
   show(""); closeStages(); setPlaying(true);
@@ -216,8 +289,8 @@ $("play").addEventListener("click", async () => {
 $("step").addEventListener("click", async () => { const reply = await request("step"); if (reply.type === "diverged") show(reply.message); });
 $("reset").addEventListener("click", async () => { state.curve = []; show(""); await request("reset"); setPlaying(false); });
 $("stepthrough").addEventListener("click", stepThrough);
-$("stage-next").addEventListener("click", () => { if (state.stages && state.stageIndex < state.stages.length - 1) { state.stageIndex++; renderStage(); } });
-$("stage-prev").addEventListener("click", () => { if (state.stages && state.stageIndex > 0) { state.stageIndex--; renderStage(); } });
+$("stage-next").addEventListener("click", () => { if (state.stages && state.stageIndex < state.stages.length - 1) { state.stageIndex++; renderStage(svg); } });
+$("stage-prev").addEventListener("click", () => { if (state.stages && state.stageIndex > 0) { state.stageIndex--; renderStage(svg); } });
 $("stage-close").addEventListener("click", closeStages);
 $("stage-apply").addEventListener("click", async () => { await request("apply", { sample: Number($("sample").value) }); closeStages(); });
 $("gradcheck").addEventListener("click", async () => {
@@ -231,7 +304,7 @@ async function showAgreement() {
   $("check-result").hidden = false;
   $("check-result").dataset.maxDiff = Math.max(...reply.engines.map(e => e.max_diff));
   $("check-result").textContent = `the same weights on every engine, ${reply.samples} training samples:\n` +
-    reply.engines.map(e => `${e.engine.padEnd(8)} cost ${prec(e.cost, 12)}   max |gradient difference| ${Number(e.max_diff ?? NaN).toExponential(2)}`).join("\n");
+    reply.engines.map(e => `${e.engine.padEnd(8)} cost ${num(e.cost)}   max |gradient difference| ${Number(e.max_diff ?? NaN).toExponential(2)}`).join("\n");
 }
 $("agreement").addEventListener("click", showAgreement);
 function download(what) { const a = document.createElement("a"); a.href = `/api/${session}/${what}`; a.download = what; document.body.appendChild(a); a.click(); a.remove(); }
@@ -251,6 +324,8 @@ $("load-model").addEventListener("change", async () => {
   if (reply.type !== "error") show(`loaded ${file.name}`, "info");
   setPlaying(false);
 });
-document.addEventListener("keydown", e => { if (e.key === "Escape") { state.picked = null; hovered = null; tip.hidden = true; unpick(); } });
+document.addEventListener("keydown", e => { if (e.key === "Escape") closeTip(); });
+$("guide").hidden = localStorage.getItem(GUIDE) === "yes";
+$("guide-close").addEventListener("click", () => { localStorage.setItem(GUIDE, "yes"); $("guide").hidden = true; });
 
 connect(settingsFromUrl(), onMessage);

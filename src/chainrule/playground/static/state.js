@@ -11,12 +11,13 @@ export const state = {
   sent: 0,          // frames the server had sent when last asked
   playing: false,
   colorBy: "weight",
+  view: { showtest: false, discretize: false },  // the output panel's switches (in the URL too)
   stages: null, stageIndex: 0,
   picked: null,     // the parameter whose tooltip is pinned
 };
 
 const LISTS = ["features", "layers"];
-const NUMBERS = ["points", "noise", "ratio", "classes", "seed", "lr", "batch", "l2"];
+const NUMBERS = ["points", "noise", "ratio", "classes", "seed", "lr", "batch", "l1", "l2"];
 
 // Settings from the URL's fragment: #data=circle&layers=4,2&... (missing ones: the defaults).
 export function settingsFromUrl(hash = location.hash) {
@@ -24,6 +25,7 @@ export function settingsFromUrl(hash = location.hash) {
   const settings = {};
   for (const [key, value] of params) {
     if (key === "colorby") { state.colorBy = value; continue; }
+    if (key in state.view) { state.view[key] = value === "1"; continue; }
     if (key === "layers") settings[key] = value === "" ? [] : value.split(",").map(Number);
     else if (LISTS.includes(key)) settings[key] = value.split(",").filter(Boolean);
     else if (NUMBERS.includes(key)) settings[key] = Number(value);
@@ -38,6 +40,7 @@ export function urlOf(settings) {
     params.set(key, Array.isArray(value) ? value.join(",") : String(value));
   }
   params.set("colorby", state.colorBy);
+  for (const [key, on] of Object.entries(state.view)) params.set(key, on ? "1" : "0");
   return "#" + params.toString();
 }
 
