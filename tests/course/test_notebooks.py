@@ -25,15 +25,15 @@ def notebook(part: str) -> Path:
 def test_part2_mlp_runs_as_on_pytorch():
     """The saved cell 19 indexes 32 rows with all 228,146 labels (in the lecture ``X`` held five
     words then): PyTorch raises IndexError there, and so must chainrule; every other cell runs,
-    and the trained net's training loss is below the uniform guess, ln 27 = 3.30."""
+    the training lowers the loss, and the sampling cell prints its 20 names."""
     _, _, on_pytorch = notebooks.run(notebook("part2_mlp"), "torch", steps=STEPS)
     namespace, printed, failures = notebooks.run(notebook("part2_mlp"), steps=STEPS)
     assert set(on_pytorch) == {19} and isinstance(on_pytorch[19], IndexError)
     assert set(failures) == {19}, failures
     assert isinstance(failures[19], IndexError), repr(failures[19])
-    assert namespace["loss"].item() < 3.0  # cell 30: the dev loss after the short training
-    assert len(namespace["lossi"]) == STEPS
-    assert len([line for line in printed.splitlines() if line.isalpha()]) == 20  # 20 samples
+    lossi = namespace["lossi"]  # log10 of each step's loss
+    assert len(lossi) == STEPS and sum(lossi[-20:]) < sum(lossi[:20])  # it learns
+    assert len(re.findall(r"^[a-z]*\.$", printed, re.MULTILINE)) == 20  # the 20 sampled names
 
 
 def test_part3_batchnorm_runs_to_the_end():

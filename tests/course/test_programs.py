@@ -127,13 +127,15 @@ def test_batchnorm_and_its_statistics_agree(dtype):
             rows, ratios = program.statistics(layers, parameters)
             stats[k] = [[*row[:6], *array(row[6]), *array(row[7])] for row in rows], ratios
     rtol = RTOL[dtype]
+    atol = 1e-12 if dtype == "float64" else 1e-6  # for the quantities that are 0 up to rounding
     close(losses["chainrule"], losses["torch"], rtol)
-    close(ud["chainrule"], ud["torch"], rtol)
+    # after the first step a gamma's or beta's spread is the update's own: log10(1) = 0, rounded
+    close(ud["chainrule"], ud["torch"], rtol, atol)
     (ours, our_ratios), (theirs, their_ratios) = stats["chainrule"], stats["torch"]
     assert [shape for shape, _ in our_ratios] == [shape for shape, _ in their_ratios]
     close([r for _, r in our_ratios], [r for _, r in their_ratios], rtol)
     # activation and gradient means are near 0: compared with an absolute floor
-    close(ours, theirs, rtol * 10, atol=1e-12 if dtype == "float64" else 1e-7)
+    close(ours, theirs, rtol * 10, atol)
 
 
 def test_the_backprop_ninja_exercise_agrees_with_pytorch():
