@@ -185,3 +185,11 @@ def test_no_module_outside_the_registry_compares_an_engine_name():
         if path != REGISTRY and (lines := name_comparisons(path.read_text(), ENGINES))
     }
     assert found == {}, f"ask the registry (ENGINES[name].capability) instead: {found}"
+
+
+def test_the_playground_offers_each_engine_its_own_inits(toy):
+    session = Session({"engine": "tensor", "init": "he"})
+    session.configure({"engine": "toy"})  # no "he" on the toy: its own default init instead
+    assert session.settings["init"] == "scaled" and type(session.model) is ToyNetwork
+    with pytest.raises(InputError, match="unknown init 'he': choose one of scaled, normal"):
+        session.configure({"init": "he"})

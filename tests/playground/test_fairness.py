@@ -52,12 +52,15 @@ async def _play(socket, frames: list) -> None:
         pass
 
 
-async def _step(socket, tag: int) -> tuple[float, dict]:
-    """Seconds until the reply to a ``step`` request arrives, and the reply."""
+async def _ask(socket, op: str, tag: int) -> tuple[float, dict]:
+    """Seconds until the reply to request ``op`` arrives, and the reply (every frame is
+    acknowledged, as the page does, so the tab's own play loop is never held back)."""
     start = time.perf_counter()
-    await socket.send(json.dumps({"op": "step", "id": tag}))
+    await socket.send(json.dumps({"op": op, "id": tag}))
     while True:
         reply = json.loads(await asyncio.wait_for(socket.recv(), WAIT))
+        if "seq" in reply:
+            await socket.send(json.dumps({"op": "ack", "seq": reply["seq"]}))
         if reply.get("id") == tag:
             return time.perf_counter() - start, reply
 
@@ -71,7 +74,8 @@ def _busy(seconds: float) -> float:
 
 async def _crowd(url: str) -> tuple[list[float], list[int]]:
     """Open the costly tabs and let them play; time three steps of a normal tab among them.
-    Returns the step times and the frames each costly tab got in a ``WINDOW`` meanwhile."""
+    Returns the times of three steps and a pause, and the frames each costly tab got in a
+    ``WINDOW`` meanwhile."""
     hostile = [await _open(url, COSTLY) for _ in range(HOSTILE)]
     frames = [[] for _ in hostile]
     players = [asyncio.create_task(_play(s, f)) for s, f in zip(hostile, frames)]
@@ -80,9 +84,14 @@ async def _crowd(url: str) -> tuple[list[float], list[int]]:
     before, start = [len(f) for f in frames], time.perf_counter()
     times = []
     for tag in range(2, 5):
-        seconds, reply = await _step(normal, tag)
+        seconds, reply = await _ask(normal, "step", tag)
         assert reply["type"] == "frame", reply
         times.append(seconds)
+    # Playing too, it pauses (or changes a setting, which pauses first) without waiting its turn.
+    assert (await _ask(normal, "play", 5))[1]["type"] == "playing"
+    seconds, reply = await _ask(normal, "pause", 6)
+    assert reply["type"] == "paused", reply
+    times.append(seconds)
     await normal.close()
     await asyncio.sleep(WINDOW - (time.perf_counter() - start))
     served = [len(f) - b for f, b in zip(frames, before)]
@@ -92,10 +101,10 @@ async def _crowd(url: str) -> tuple[list[float], list[int]]:
     return times, served
 
 
-def test_a_normal_tab_steps_in_under_a_second_among_30_costly_ones(playground):
+def test_a_normal_tab_steps_and_pauses_in_under_a_second_among_30_costly_ones(playground):
     url = playground.url.replace("http", "ws") + "ws"
     times, frames = asyncio.run(asyncio.wait_for(_crowd(url), 5 * WAIT))
-    assert max(times) < 1.0, f"a normal step took {max(times):.2f} s among {HOSTILE} costly tabs"
+    assert max(times) < 1.0, f"a normal tab waited {times} s among {HOSTILE} costly tabs"
     # Meanwhile the costly tabs were served, in turns: none ran ahead of the others by more
     # than a frame or two.
     assert sum(frames) >= 1 and max(frames) - min(frames) <= 2, frames

@@ -133,7 +133,6 @@ def inits() -> tuple[str, ...]:
     return tuple(sorted({init for engine in ENGINES.values() for init in engine.inits}))
 
 
-
 def menus() -> list[dict]:
     """Every engine as a menu entry (``Engine.menu``), the default first."""
     return [engine.menu() for engine in ENGINES.values()]

@@ -69,6 +69,7 @@ class Connection:
         self.socket, self.session = socket, session
         self.player: asyncio.Task | None = None
         self.playing = False
+        self.waiting = False  # the play loop is queued for its turn (nothing under way)
         self.sent = self.acked = 0
         self.room = asyncio.Event()
         self.room.set()
@@ -112,7 +113,11 @@ class Connection:
                 await self.room.wait()
                 if not self.playing:
                     break
+                self.waiting = True
                 async with self.turns():
+                    self.waiting = False
+                    if not self.playing:
+                        break
                     try:
                         frame = await self.call(self.advance)
                     except Exception as e:  # a bug: tell the page, stop playing, keep the session
@@ -126,7 +131,8 @@ class Connection:
                     break
                 await self.send(frame)
         except asyncio.CancelledError:  # the socket closed: the worker thread stops too
-            self.session.stop.set()
+            if not self.waiting:
+                self.session.stop.set()
             raise
         finally:
             self.player = None
@@ -147,11 +153,15 @@ class Connection:
             self.player = asyncio.create_task(self.play())
 
     async def pause(self) -> None:
-        """Stop after the epoch under way (its frame is sent first)."""
+        """Stop after the frame under way (it is sent first); a play loop only queued for its
+        turn stops at once."""
         self.playing = False
         self.room.set()
-        if self.player is not None:
-            await self.player
+        player = self.player
+        if player is not None:
+            if self.waiting:
+                player.cancel()
+            await asyncio.wait({player})
 
     def ack(self, seq: int) -> None:
         """The page has frame ``seq``: make room for the next when few enough are in flight."""

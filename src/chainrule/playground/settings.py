@@ -66,7 +66,10 @@ def merge(current: dict, changes: dict) -> dict:
     _choice(s, "activation", ACTIVATIONS)
     _choice(s, "cost", COSTS)
     _choice(s, "engine", list(ENGINES))
-    _choice(s, "init", engine_info(s["engine"]).inits)
+    engine = engine_info(s["engine"])
+    if "init" not in changes and s["init"] not in engine.inits:
+        s["init"] = engine.default_init  # a new engine without the init in use: its own default
+    _choice(s, "init", engine.inits)
     _whole(s, "points", 10, 2000)
     _whole(s, "classes", 2, planar.MAX_CLASSES)
     _whole(s, "seed", 0, 2**31)
