@@ -37,8 +37,9 @@ NAMES = ("socket", "same_host_socket", "fetch", "same_host_fetch")
 
 
 @pytest.fixture(scope="module")
-def chromium():
-    """A headless Chromium that resolves evil.example to 127.0.0.1 (as a rebinding DNS would)."""
+def browser():
+    """A headless Chromium that resolves evil.example to 127.0.0.1 (as a rebinding DNS would);
+    named as conftest's, so that pytest-xdist runs these tests with the other browser tests."""
     need_web_stack()
     with conftest.chromium("--host-resolver-rules=MAP evil.example 127.0.0.1") as browser:
         yield browser
@@ -82,9 +83,9 @@ def results_of(tab, names=NAMES) -> dict:
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "evil.example"])
-def test_a_page_from_another_port_or_site_is_refused(chromium, served, elsewhere, host):
+def test_a_page_from_another_port_or_site_is_refused(browser, served, elsewhere, host):
     app = served[1]
-    tab = chromium.new_page()
+    tab = browser.new_page()
     try:
         tab.goto(f"http://{host}:{elsewhere}/")
         results = results_of(tab, ("socket", "fetch"))  # (the same-host ones reach its own)
@@ -94,20 +95,20 @@ def test_a_page_from_another_port_or_site_is_refused(chromium, served, elsewhere
     assert app.state.open == 0 and app.state.sessions == {}
 
 
-def test_a_rebound_host_name_gets_nothing(chromium, served):
+def test_a_rebound_host_name_gets_nothing(browser, served):
     """evil.example:PORT resolves to the playground: its requests are same-origin for the
     browser, so only the server's Host check stands between the page and the sessions."""
     port, app = served
-    tab = chromium.new_page()
+    tab = browser.new_page()
     try:
-        tab.route(  # the attacker's own page, first served for evil.example:PORT ...
-            f"http://evil.example:{port}/",
+        tab.route(  # the attacker's own page, served once for evil.example:PORT; then the
+            f"http://evil.example:{port}/",  # name is rebound: its requests reach the playground
             lambda route: route.fulfill(
                 content_type="text/html", body=ATTACK.replace("PORT", str(port))
             ),
+            times=1,
         )
         tab.goto(f"http://evil.example:{port}/")
-        tab.unroute(f"http://evil.example:{port}/")  # ... then the name is rebound
         results = results_of(tab)
         assert tab.goto(f"http://evil.example:{port}/").status == 400
     finally:
@@ -116,9 +117,9 @@ def test_a_rebound_host_name_gets_nothing(chromium, served):
     assert app.state.open == 0 and app.state.sessions == {}
 
 
-def test_the_page_itself_works_from_localhost(chromium, served):
+def test_the_page_itself_works_from_localhost(browser, served):
     port, app = served
-    tab = chromium.new_page()
+    tab = browser.new_page()
     try:
         tab.goto(f"http://localhost:{port}/")
         tab.wait_for_function("window.playground && window.playground.state.frame")

@@ -42,6 +42,10 @@ def run_folder(session) -> bytes:
         return buffer.getvalue()
 
 
+class Refused(DataError):
+    """A model file that is sound but does not fit the playground or its data."""
+
+
 def load_model(session, data: bytes) -> list[str]:
     """Put the model in ``data`` (a model file's bytes) into the session: its layers, activation,
     cost, init and engine become the page's settings, its weights the network's. The input
@@ -62,10 +66,6 @@ def load_model(session, data: bytes) -> list[str]:
     notes = session.configure(_settings(model.describe()))
     session.model.set_parameters(model.parameters())
     return notes
-
-
-class Refused(DataError):
-    """A model file that is sound but does not fit the playground or its data."""
 
 
 def _settings(description: dict) -> dict:
