@@ -181,6 +181,15 @@ def test_setting_a_parameter_to_none_unregisters_it_as_in_pytorch():
     assert len(ours.parameters()) == 1
 
 
+def test_freezing_and_deleting_as_in_pytorch():
+    for lib in (torch, real):
+        model = lib.nn.Sequential(lib.nn.Linear(2, 3), lib.nn.Linear(3, 1))
+        assert model[0].requires_grad_(False) is model[0]
+        assert [p.requires_grad for p in model.parameters()] == [False, False, True, True]
+        del model[1].bias
+        assert [n for n, _ in model.named_parameters()] == ["0.weight", "0.bias", "1.weight"]
+
+
 def test_shared_parameters_come_once_as_in_pytorch():
     a = nn.Linear(3, 3)
     model = nn.Sequential(a, nn.ReLU(), a)
