@@ -181,6 +181,15 @@ def test_setting_a_parameter_to_none_unregisters_it_as_in_pytorch():
     assert len(ours.parameters()) == 1
 
 
+def test_freezing_and_deleting_as_in_pytorch():
+    for lib in (torch, real):
+        model = lib.nn.Sequential(lib.nn.Linear(2, 3), lib.nn.Linear(3, 1))
+        assert model[0].requires_grad_(False) is model[0]
+        assert [p.requires_grad for p in model.parameters()] == [False, False, True, True]
+        del model[1].bias
+        assert [n for n, _ in model.named_parameters()] == ["0.weight", "0.bias", "1.weight"]
+
+
 def test_shared_parameters_come_once_as_in_pytorch():
     a = nn.Linear(3, 3)
     model = nn.Sequential(a, nn.ReLU(), a)
@@ -373,6 +382,18 @@ def test_batch_norm_matches_pytorch_in_training_and_eval_over_steps(shape, dtype
     _grads_agree(ours.parameters(), theirs.parameters(), **tol)
 
 
+def test_batch_norm_without_momentum_keeps_pytorchs_cumulative_average():
+    ours, theirs = nn.BatchNorm1d(2, momentum=None).double(), real.nn.BatchNorm1d(2, momentum=None)
+    theirs = theirs.double()
+    rng = np.random.default_rng(7)
+    for _ in range(3):
+        x = rng.standard_normal((5, 2))
+        ours(torch.tensor(x))
+        theirs(real.from_numpy(x))
+    for name, b in theirs.named_buffers():
+        np.testing.assert_allclose(ours.state_dict()[name].numpy(), b.numpy(), rtol=1e-13)
+
+
 def test_batch_norm_refuses_a_wrong_shape_and_a_batch_of_one():
     with pytest.raises(InputError) as e:
         nn.BatchNorm1d(3)(torch.zeros(4, 2))
@@ -401,9 +422,14 @@ def test_dropout_zeroes_with_probability_p_scales_the_rest_and_passes_the_mask_b
         nn.Dropout(1.5)
 
 
-@pytest.mark.parametrize("dim", [0, 1, -1])
-def test_softmax_module_matches_pytorch(dim):
-    x = np.random.default_rng(5).standard_normal((3, 4))
+@pytest.mark.filterwarnings("ignore:Implicit dimension choice")
+@pytest.mark.parametrize(
+    "dim, shape",
+    [(d, s) for d in (0, 1, -1, None) for s in ((5,), (3, 4), (2, 3, 4), (2, 2, 3, 2))
+     if not (d == 1 and len(s) == 1)],
+)  # fmt: skip
+def test_softmax_module_matches_pytorch(dim, shape):
+    x = np.random.default_rng(5).standard_normal(shape)
     np.testing.assert_allclose(
         nn.Softmax(dim=dim)(torch.tensor(x)).numpy(),
         real.nn.Softmax(dim=dim)(real.from_numpy(x)).numpy(),

@@ -270,11 +270,14 @@ def _gelu_tanh_back(g, out):
     return (g * (0.5 * (1 + t) + 0.5 * a * (1 - t * t) * du),)
 
 
-def dropout(input, p: float = 0.5, training: bool = True, generator=None) -> Tensor:
+def dropout(
+    input, p: float = 0.5, training: bool = True, inplace: bool = False, *, generator=None
+) -> Tensor:
     """In training, each element zeroed with probability ``p`` and the others scaled by
     ``1 / (1 - p)`` (so the expected value is unchanged): ``y = x (.) mask / (1 - p)``, whose
     gradient is ``G (.) mask / (1 - p)``; with ``training=False`` (or ``p = 0``) ``x`` itself.
-    The mask comes from the global generator (``manual_seed``) or ``generator``."""
+    The mask comes from the global generator (``manual_seed``) or ``generator``. ``inplace``
+    is accepted and makes a new tensor all the same (the graph keeps the input)."""
     if not (isinstance(p, (int, float)) and 0 <= p <= 1):
         raise InputError(f"dropout probability has to be between 0 and 1, but got {p}.")
     x = _as_tensor(input)

@@ -67,7 +67,8 @@ class BatchNorm1d(Module):
     channel of ``(N, C, L)`` (statistics over N and L), as PyTorch's. Training: the batch's
     own mean and biased variance, and running estimates updated as ``r <- (1 - momentum) r +
     momentum * batch`` (the running variance with the unbiased batch variance, as PyTorch).
-    ``eval()``: the running estimates. ``affine=False``: no weight and bias."""
+    ``eval()``: the running estimates. ``momentum=None``: their cumulative average over all
+    batches. ``affine=False``: no weight and bias."""
 
     def __init__(
         self,
@@ -102,8 +103,11 @@ class BatchNorm1d(Module):
                 f"{self.num_features}) or (batch, {self.num_features}, length), got {x.shape}."
             )
         use_batch = self.training or self.running_mean is None
+        momentum = self.momentum
         if self.training and self.running_mean is not None:
             self.num_batches_tracked._data[...] += 1
+            if momentum is None:  # a cumulative average of all the batches, as PyTorch
+                momentum = 1.0 / float(self.num_batches_tracked._data)
         return batch_norm(
             x,
             self.running_mean,
@@ -111,7 +115,7 @@ class BatchNorm1d(Module):
             self.weight,
             self.bias,
             use_batch,
-            self.momentum,
+            momentum,
             self.eps,
         )
 
@@ -198,8 +202,10 @@ class Softmax(Module):
         self.dim = dim
 
     def forward(self, x):
-        """x.softmax(dim) (dim None: the last, with PyTorch's warning left out)."""
-        return as_tensor(x).softmax(-1 if self.dim is None else self.dim)
+        """x.softmax(dim); with dim None PyTorch's old implicit choice: dimension 0 for 0-, 1-
+        and 3-D input, else 1."""
+        x = as_tensor(x)
+        return x.softmax((0 if x.ndim in (0, 1, 3) else 1) if self.dim is None else self.dim)
 
     def extra_repr(self):
         return f"dim={self.dim}"

@@ -53,6 +53,17 @@ class Module:
                     table[name] = None
         object.__setattr__(self, name, value)
 
+    def __delattr__(self, name):
+        for table in (self._parameters, self._modules, self._buffers):
+            table.pop(name, None)
+        object.__delattr__(self, name)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Module:
+        """Set ``requires_grad`` on every parameter (``False`` freezes the module); self."""
+        for p in self.parameters():
+            p.requires_grad_(requires_grad)
+        return self
+
     def register_buffer(self, name: str, value: Tensor | None) -> None:
         """A tensor that is state but not a parameter (batch norm's running mean): saved in
         ``state_dict``, never given to an optimizer."""
