@@ -20,7 +20,7 @@ from chainrule.tensor import (  # noqa: F401 - the ops attach themselves to Tens
 )
 from chainrule.tensor.core import Tensor, is_grad_enabled, no_grad, set_grad_enabled
 from chainrule.tensor.creation import *  # noqa: F403 - tensor, zeros, randn, float32, ...
-from chainrule.tensor.ops_count import all, any, equal, histc, histogram
+from chainrule.tensor.ops_count import all, any, bincount, equal, histc, histogram, unique
 from chainrule.tensor.ops_elementwise import (
     abs,
     allclose,
@@ -38,7 +38,7 @@ from chainrule.tensor.ops_elementwise import (
 )
 from chainrule.tensor.ops_elementwise import clamp as clip
 from chainrule.tensor.ops_index import gather, index_select, masked_fill, scatter_add, tril, triu
-from chainrule.tensor.ops_linalg import einsum, inverse, norm
+from chainrule.tensor.ops_linalg import bmm, dot, einsum, inverse, mm, norm, outer, trace
 from chainrule.tensor.ops_shape import cat, concatenate, matmul, stack
 from chainrule.tensor.ops_sort import argsort, cumprod, cumsum, sort, topk
 
@@ -132,9 +132,12 @@ __all__ = [
     "all",
     "any",
     "argsort",
+    "bincount",
+    "bmm",
     "clip",
     "cumprod",
     "cumsum",
+    "dot",
     "einsum",
     "equal",
     "gather",
@@ -144,10 +147,14 @@ __all__ = [
     "inverse",
     "linalg",
     "masked_fill",
+    "mm",
     "norm",
+    "outer",
     "scatter_add",
     "sort",
     "topk",
+    "trace",
     "tril",
     "triu",
+    "unique",
 ]

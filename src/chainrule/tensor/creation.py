@@ -49,6 +49,7 @@ __all__ = [
     "randint",
     "randn",
     "randn_like",
+    "randperm",
     "seed",
     "set_default_dtype",
     "set_rng_state",
@@ -259,6 +260,12 @@ def randint(low, high=None, size=None, generator=None, dtype=None) -> Tensor:
         raise InputError("randint needs a size, e.g. randint(0, 10, (3,)).")
     data = _rng(generator).integers(low, high, size=_size((size,)))
     return Tensor(data.astype(xp.int64 if dtype is None else dtype))
+
+
+def randperm(n: int, generator=None, dtype=None, requires_grad=False) -> Tensor:
+    """The numbers ``0..n-1`` in a random order (int64 unless ``dtype`` says otherwise)."""
+    order = _rng(generator).permutation(_steps(n, "randperm"))
+    return _filled(order.astype(xp.int64 if dtype is None else dtype), requires_grad)
 
 
 def multinomial(input, num_samples: int, replacement: bool = False, generator=None):
