@@ -390,6 +390,8 @@ def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, requires_gra
     means, stds = (xp.asarray(_data(v), dtype=xp.float64) for v in (mean, std))
     if stds.size and stds.min() < 0:
         raise InputError(f"normal needs std >= 0, got a smallest std of {stds.min()}.")
+    if any(t._data.dtype.kind != "f" for t in tensors):
+        raise InputTypeError("normal takes float tensors for mean and std; pass x.float().")
     if tensors:
         shape = xp.broadcast_shapes(means.shape, stds.shape)
         dtype = dtype if dtype is not None else xp.result_type(*(t.dtype for t in tensors))
