@@ -17,6 +17,7 @@ from chainrule.tensor import (  # noqa: F401 - the ops attach themselves to Tens
     ops_inplace,
     ops_reduce,
     ops_shape,
+    sampling,
 )
 from chainrule.tensor.core import Tensor, is_grad_enabled, no_grad, set_grad_enabled
 from chainrule.tensor.creation import *  # noqa: F403 - tensor, zeros, randn, float32, ...
@@ -41,6 +42,7 @@ from chainrule.tensor.ops_index import gather, index_select, masked_fill, scatte
 from chainrule.tensor.ops_linalg import bmm, dot, einsum, inverse, mm, norm, outer, trace
 from chainrule.tensor.ops_shape import cat, concatenate, matmul, stack
 from chainrule.tensor.ops_sort import argsort, cumprod, cumsum, sort, topk
+from chainrule.tensor.sampling import *  # noqa: F403 - randn, rand, normal, multinomial, ...
 
 
 def _function(name: str, doc: str):
@@ -87,6 +89,7 @@ from chainrule.tensor import linalg, nn, optim  # noqa: E402 - torch.nn, torch.o
 
 __all__ = [
     *creation.__all__,
+    *sampling.__all__,
     "Tensor",
     "abs",
     "allclose",
