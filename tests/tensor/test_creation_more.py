@@ -184,6 +184,7 @@ BAD = {
     ),
     "3-d weights": (lambda: torch.multinomial(torch.ones(2, 2, 2), 1), InputError, "1-D or 2-D"),
     "negative std": (lambda: torch.normal(0.0, torch.tensor([-1.0])), InputError, "std >= 0"),
+    "integer mean": (lambda: torch.normal(torch.arange(3), 1.0), InputTypeError, "float tensors"),
     "two numbers, no size": (lambda: torch.normal(0.0, 1.0), InputError, "size"),
     "randn_like of ints": (lambda: torch.randn_like(torch.arange(3)), InputTypeError, "floats"),
     "from_numpy of a list": (lambda: torch.from_numpy([1, 2]), InputTypeError, "numpy array"),

@@ -1,6 +1,6 @@
-"""all, any, histc, histogram against real PyTorch: the same calls, the same counts, shapes and
-dtypes, over hypothesis-drawn data (values on bin edges included), and bad input in one
-sentence."""
+"""all, any, bincount, unique, randperm, histc, histogram against real PyTorch: the same calls,
+the same counts, shapes and dtypes, over hypothesis-drawn data (values on bin edges included),
+and bad input in one sentence."""
 
 from __future__ import annotations
 
@@ -54,6 +54,31 @@ def test_all_and_any_are_pytorchs(name, dtype):
 def test_all_and_any_of_a_zero_dim_tensor():
     for value in (0.0, 2.0):
         both(lambda lib, x: (lib.all(x, 0), x.any(), lib.any(x, 0, keepdim=True)), np.array(value))
+
+
+COUNTS = {
+    "bincount": lambda lib, x: lib.bincount(x),
+    "bincount_minlength": lambda lib, x: x.bincount(minlength=9),
+    "bincount_weights": lambda lib, x: lib.bincount(x, weights=lib.linspace(0, 1, len(x))),
+    "bincount_double_weights": lambda lib, x: x.bincount(lib.ones(len(x), dtype=lib.float64)),
+    "unique": lambda lib, x: lib.unique(x),
+    "unique_inverse_counts": lambda lib, x: lib.unique(x, return_inverse=True, return_counts=True),
+    "unique_counts_of_floats": lambda lib, x: (x.double() / 2).unique(return_counts=True),
+}
+
+
+@pytest.mark.parametrize("name", sorted(COUNTS))
+def test_counts_are_pytorchs(name):
+    both(COUNTS[name], np.array([3, 1, 3, 0, 5, 1, 1]))
+
+
+def test_randperm_is_a_permutation_of_pytorchs_shape_and_dtype():
+    g = torch.Generator().manual_seed(0)
+    for n in (0, 1, 7):
+        ours, theirs = torch.randperm(n, generator=g), real.randperm(n)
+        assert ours.shape == tuple(theirs.shape) and ours.numpy().dtype == theirs.numpy().dtype
+        np.testing.assert_array_equal(np.sort(ours.numpy()), np.arange(n))
+    same(torch.randperm(1, dtype=torch.float32), real.randperm(1, dtype=real.float32))
 
 
 HISTOGRAMS = {
@@ -111,6 +136,8 @@ BAD = {
         InputError,
         "increasing",
     ),
+    "negative bincount": (lambda: torch.bincount(torch.tensor([-1])), InputError, "non-negative"),
+    "float bincount": (lambda: torch.bincount(torch.tensor([1.0])), InputError, "integers"),
     "weight shape": (
         lambda: torch.histogram(torch.ones(3), 2, weight=torch.ones(2)),
         InputError,

@@ -1,6 +1,7 @@
-"""einsum, inverse, norm, torch.linalg, torch.equal: values and gradients against HIPS autograd
-and central finite differences, the same lines on real PyTorch, hypothesis over the lectures'
-contractions with random sizes and dtypes, bad input in one sentence."""
+"""einsum, mm, bmm, dot, outer, trace, inverse, norm, torch.linalg, torch.equal: values and
+gradients against HIPS autograd and central finite differences, the same lines on real PyTorch,
+hypothesis over the lectures' contractions with random sizes and dtypes, bad input in one
+sentence."""
 
 from __future__ import annotations
 
@@ -67,6 +68,11 @@ OPS = {
         lambda a, b, c: anp.einsum("i,ij,j->", a, b, c),
         (rand(2), rand(2, 3, seed=1), rand(3, seed=2)),
     ),
+    "mm": (lambda a, b: torch.mm(a, b), anp.dot, (rand(2, 3), rand(3, 4, seed=1))),
+    "bmm": (lambda a, b: a.bmm(b), anp.matmul, (rand(2, 2, 3), rand(2, 3, 4, seed=1))),
+    "dot": (lambda a, b: torch.dot(a, b), anp.dot, (rand(3), rand(3, seed=1))),
+    "outer": (lambda a, b: a.outer(b), anp.outer, (rand(3), rand(2, seed=1))),
+    "trace_not_square": (lambda a: torch.trace(a), lambda x: x[0, 0] + x[1, 1], (rand(2, 3),)),
     "inverse": (lambda a: torch.inverse(a), anp.linalg.inv, (well_conditioned(3, 3),)),
     "inverse_batched": (lambda a: a.inverse(), anp.linalg.inv, (well_conditioned(2, 3, 3),)),
     "linalg_inv": (lambda a: torch.linalg.inv(a), anp.linalg.inv, (well_conditioned(4, 4),)),
@@ -116,6 +122,13 @@ TORCH_LINES = {
         (rand(2, 3, 4), rand(2, 4, 2, seed=1)),
     ),
     "inverse": (lambda lib, a: lib.linalg.inv(a) @ a.inverse(), (well_conditioned(2, 3, 3),)),
+    "products": (
+        lambda lib, a, b: (
+            lib.mm(a, b).sum() * lib.dot(a[0], b[:, 1]) + lib.outer(a[1], b[2]).trace()
+        ),
+        (rand(3, 3), rand(3, 3, seed=1)),
+    ),
+    "bmm": (lambda lib, a, b: lib.bmm(a, b), (rand(2, 3, 4), rand(2, 4, 2, seed=1))),
     "norm": (lambda lib, a: a.norm() + lib.norm(a, dim=1).sum() + a.norm(p="fro"), (rand(3, 4),)),
     "linalg_norm": (lambda lib, a: lib.linalg.norm(a, dim=1) + lib.linalg.norm(a), (rand(3, 4),)),
     "norm_inf_ties": (
@@ -197,6 +210,14 @@ BAD = {
         InputError,
         "do not fit",
     ),
+    "mm of a stack": (lambda: torch.mm(torch.ones(2, 3, 1), torch.ones(1, 2)), InputError, "2-D"),
+    "bmm batches": (
+        lambda: torch.bmm(torch.ones(2, 1, 1), torch.ones(3, 1, 1)),
+        InputError,
+        "batch",
+    ),
+    "dot lengths": (lambda: torch.dot(torch.ones(2), torch.ones(3)), InputError, "one length"),
+    "trace of a vector": (lambda: torch.trace(torch.ones(3)), InputError, "2-D"),
     "einsum sizes": (
         lambda: torch.einsum("ij,jk->ik", torch.ones(2, 3), torch.ones(4, 2)),
         InputError,

@@ -20,10 +20,11 @@ from chainrule.tensor import (  # noqa: F401 - the ops attach themselves to Tens
     ops_logic,
     ops_reduce,
     ops_shape,
+    sampling,
 )
 from chainrule.tensor.core import Tensor, is_grad_enabled, no_grad, set_grad_enabled
 from chainrule.tensor.creation import *  # noqa: F403 - tensor, zeros, randn, float32, ...
-from chainrule.tensor.ops_count import all, any, equal, histc, histogram
+from chainrule.tensor.ops_count import all, any, bincount, equal, histc, histogram, unique
 from chainrule.tensor.ops_elementwise import (
     abs,
     allclose,
@@ -41,9 +42,10 @@ from chainrule.tensor.ops_elementwise import (
 )
 from chainrule.tensor.ops_elementwise import clamp as clip
 from chainrule.tensor.ops_index import gather, index_select, masked_fill, scatter_add, tril, triu
-from chainrule.tensor.ops_linalg import einsum, inverse, norm
+from chainrule.tensor.ops_linalg import bmm, dot, einsum, inverse, mm, norm, outer, trace
 from chainrule.tensor.ops_shape import cat, concatenate, matmul, stack
 from chainrule.tensor.ops_sort import argsort, cumprod, cumsum, sort, topk
+from chainrule.tensor.sampling import *  # noqa: F403 - randn, rand, normal, multinomial, ...
 
 
 def _function(name: str, doc: str):
@@ -92,6 +94,7 @@ from chainrule.tensor.serialization import load, save  # noqa: E402
 
 __all__ = [
     *creation.__all__,
+    *sampling.__all__,
     "Tensor",
     "abs",
     "allclose",
@@ -144,9 +147,12 @@ __all__ = [
     "all",
     "any",
     "argsort",
+    "bincount",
+    "bmm",
     "clip",
     "cumprod",
     "cumsum",
+    "dot",
     "einsum",
     "equal",
     "gather",
@@ -156,10 +162,14 @@ __all__ = [
     "inverse",
     "linalg",
     "masked_fill",
+    "mm",
     "norm",
+    "outer",
     "scatter_add",
     "sort",
     "topk",
+    "trace",
     "tril",
     "triu",
+    "unique",
 ]

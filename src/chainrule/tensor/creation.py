@@ -1,6 +1,6 @@
 """Making tensors, PyTorch's way: ``tensor``, ``zeros/ones/empty/full`` (and ``_like``),
-``randn/rand/randint/normal`` (and ``randn_like``, ``rand_like``), ``arange``, ``linspace``,
-``logspace``, ``eye``, ``from_numpy``, ``multinomial``; dtypes; ``manual_seed`` and ``Generator``.
+``arange``, ``linspace``, ``logspace``, ``eye``, ``from_numpy``; dtypes; the random streams
+(``Generator``, ``manual_seed``, ``seed``, the rng state) that ``sampling`` draws from.
 
 The default float dtype is float32, as in PyTorch: ``tensor([1.0])`` and ``zeros(3)`` are
 float32 unless ``dtype=`` says otherwise (or ``set_default_dtype(float64)``). A numpy array
@@ -15,7 +15,7 @@ import math
 
 from chainrule.errors import InputError, InputTypeError
 from chainrule.tensor.backend import FLOAT_DTYPES, xp
-from chainrule.tensor.core import Tensor, _array, _data, as_dtype, make
+from chainrule.tensor.core import Tensor, _array, _data, as_dtype
 
 __all__ = [
     "Generator",
@@ -40,15 +40,8 @@ __all__ = [
     "logspace",
     "long",
     "manual_seed",
-    "multinomial",
-    "normal",
     "ones",
     "ones_like",
-    "rand",
-    "rand_like",
-    "randint",
-    "randn",
-    "randn_like",
     "seed",
     "set_default_dtype",
     "set_rng_state",
@@ -239,52 +232,7 @@ def _rng(generator):
     return (generator or _GLOBAL).rng
 
 
-def randn(*size, generator=None, dtype=None, requires_grad=False) -> Tensor:
-    """Samples of N(0, 1)."""
-    data = _rng(generator).standard_normal(_size(size))
-    return _filled(data.astype(_dtype(dtype)), requires_grad)
-
-
-def rand(*size, generator=None, dtype=None, requires_grad=False) -> Tensor:
-    """Samples of U[0, 1)."""
-    data = _rng(generator).random(_size(size))
-    return _filled(data.astype(_dtype(dtype)), requires_grad)
-
-
-def randint(low, high=None, size=None, generator=None, dtype=None) -> Tensor:
-    """Integers in ``[low, high)``: ``randint(high, size)`` or ``randint(low, high, size)``."""
-    if size is None:  # randint(high, size)
-        low, high, size = 0, low, high
-    if size is None:
-        raise InputError("randint needs a size, e.g. randint(0, 10, (3,)).")
-    data = _rng(generator).integers(low, high, size=_size((size,)))
-    return Tensor(data.astype(xp.int64 if dtype is None else dtype))
-
-
-def multinomial(input, num_samples: int, replacement: bool = False, generator=None):
-    """Indices drawn with probabilities proportional to ``input``'s rows (1-D: one row), int64
-    of shape ``(rows, num_samples)`` (1-D: ``(num_samples,)``). Without replacement each draw
-    leaves out the categories drawn before. The same distribution as PyTorch's, not the same
-    numbers: the draws come from numpy's PCG64 through ``generator``."""
-    weights = xp.asarray(_data(input), dtype=xp.float64)
-    if weights.ndim not in (1, 2):
-        raise InputError(f"multinomial takes 1-D or 2-D weights, got shape {weights.shape}.")
-    rows = weights.reshape(-1, weights.shape[-1])
-    if (rows < 0).any() or not xp.isfinite(rows).all() or (rows.sum(axis=1) <= 0).any():
-        raise InputError("multinomial needs finite, non-negative weights with a positive sum.")
-    if not replacement and num_samples > (rows > 0).sum(axis=1).min():
-        raise InputError(
-            f"cannot draw {num_samples} samples without replacement from "
-            f"{(rows > 0).sum(axis=1).min()} categories of positive weight; pass "
-            "replacement=True."
-        )
-    rng = _rng(generator)
-    drawn = [rng.choice(len(p), size=num_samples, replace=replacement, p=p / p.sum()) for p in rows]
-    out = xp.array(drawn, dtype=xp.int64)
-    return Tensor(out[0] if weights.ndim == 1 else out)
-
-
-# ------------------------------------------------------------------------ ranges, numpy, normal
+# ------------------------------------------------------------------------ ranges, numpy
 def linspace(start, end, steps: int, dtype=None, requires_grad=False) -> Tensor:
     """``steps`` evenly spaced values from ``start`` to ``end``, both included: with ``h = (end -
     start) / (steps - 1)`` the first half is ``start + i h``, the second ``end - (steps - 1 - i)
@@ -352,50 +300,3 @@ def from_numpy(array) -> Tensor:
             f"from_numpy takes a numpy array, got {type(array).__name__}; use tensor(...)."
         )
     return Tensor(array)
-
-
-def randn_like(input, dtype=None, requires_grad=False, generator=None) -> Tensor:
-    """Samples of N(0, 1) in ``input``'s shape and (float) dtype (``torch.randn_like``)."""
-    shape, dtype = _shape_dtype(input, dtype, "randn_like")
-    return randn(shape, generator=generator, dtype=dtype, requires_grad=requires_grad)
-
-
-def rand_like(input, dtype=None, requires_grad=False, generator=None) -> Tensor:
-    """Samples of U[0, 1) in ``input``'s shape and (float) dtype (``torch.rand_like``)."""
-    shape, dtype = _shape_dtype(input, dtype, "rand_like")
-    return rand(shape, generator=generator, dtype=dtype, requires_grad=requires_grad)
-
-
-def _shape_dtype(input, dtype, name):
-    array = xp.asarray(_data(input))
-    dtype = array.dtype if dtype is None else xp.dtype(dtype)
-    if dtype.kind != "f":
-        raise InputTypeError(f"{name} makes floats, not {dtype}; pass dtype=float32.")
-    return array.shape, dtype
-
-
-def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, requires_grad=False):
-    """Samples of N(mean, std^2): ``mean + std * z`` with ``z ~ N(0, 1)`` from the generator.
-    ``mean`` and ``std`` are numbers or float tensors (broadcast together: the shape of the
-    result); two numbers need ``size``. As in PyTorch the result depends on tensor means/stds
-    in the graph but with gradient 0 (it is a draw, not a reparameterization)."""
-    tensors = tuple(t for t in (mean, std) if isinstance(t, Tensor))
-    means, stds = (xp.asarray(_data(v), dtype=xp.float64) for v in (mean, std))
-    if stds.size and stds.min() < 0:
-        raise InputError(f"normal needs std >= 0, got a smallest std of {stds.min()}.")
-    if tensors:
-        shape = xp.broadcast_shapes(means.shape, stds.shape)
-        dtype = dtype if dtype is not None else xp.result_type(*(t.dtype for t in tensors))
-    elif size is None:
-        raise InputError("normal(mean, std) with two numbers needs a size, e.g. size=(3,).")
-    else:
-        shape = _size((size,) if isinstance(size, (int, xp.integer)) else tuple(size))
-    z = _rng(generator).standard_normal(shape)
-    out = Tensor((means + stds * z).astype(_dtype(dtype)), requires_grad=requires_grad)
-    if any(t.requires_grad for t in tensors):
-        return make(out._data, tensors, _normal_back)
-    return out
-
-
-def _normal_back(g, out):  # d(sample)/d(mean, std) is taken as 0, PyTorch's rule
-    return tuple(xp.zeros_like(t._data) for t in out._inputs)

@@ -1,5 +1,5 @@
 """Truths and counts about a tensor's values, none of them differentiable: ``all``, ``any``,
-``equal``, ``histc``, ``histogram``.
+``equal``, ``bincount``, ``unique``, ``histc``, ``histogram``.
 
 ``histc`` and ``histogram`` follow PyTorch's binning. With ``bins`` equal bins over ``[lo, hi]``
 (edges ``linspace(lo, hi, bins + 1)`` in the input's dtype) a value x goes to bin
@@ -18,7 +18,7 @@ from chainrule.tensor.backend import xp
 from chainrule.tensor.core import Tensor, _data, as_tensor, check_dim, method
 from chainrule.tensor.creation import linspace
 
-__all__ = ["Histogram", "all", "any", "equal", "histc", "histogram"]
+__all__ = ["Histogram", "all", "any", "bincount", "equal", "histc", "histogram", "unique"]
 
 
 # ------------------------------------------------------------------------ all, any, equal
@@ -49,6 +49,39 @@ def equal(self, other) -> bool:
     differ, NaN equals nothing)."""
     a, b = xp.asarray(_data(self)), xp.asarray(_data(other))
     return a.shape == b.shape and bool((a == b).all())
+
+
+# ------------------------------------------------------------------------ bincount, unique
+@method()
+def bincount(self, weights=None, minlength: int = 0) -> Tensor:
+    """How often each whole number ``0..max`` occurs in a 1-D tensor of non-negative integers
+    (int64), or the sum of ``weights`` at its occurrences (in the weights' float dtype)."""
+    x = xp.asarray(_data(self))
+    if x.ndim != 1 or x.dtype.kind not in "iu" or (x.size and x.min() < 0):
+        raise InputError(
+            f"bincount counts a 1-D tensor of non-negative integers, got {x.dtype} of shape "
+            f"{x.shape}."
+        )
+    if weights is None:
+        return Tensor(xp.bincount(x, minlength=minlength).astype(xp.int64))
+    w = xp.asarray(_data(weights))
+    dtype = w.dtype if w.dtype.kind == "f" else xp.float64
+    if w.shape != x.shape:
+        raise InputError(f"bincount's weights need the input's shape {x.shape}, got {w.shape}.")
+    hist = xp.zeros(max(minlength, int(x.max()) + 1 if x.size else 0), dtype=dtype)
+    xp.add.at(hist, x, w.astype(dtype))  # in the data's order, as PyTorch adds them
+    return Tensor(hist)
+
+
+@method()
+def unique(self, sorted: bool = True, return_inverse: bool = False, return_counts: bool = False):
+    """The distinct values in increasing order (always sorted); with ``return_inverse`` also
+    each element's index into them (input's shape), with ``return_counts`` how often each
+    occurs."""
+    x = xp.asarray(_data(self))
+    values, inverse, counts = xp.unique(x, return_inverse=True, return_counts=True)
+    extra = [Tensor(inverse.reshape(x.shape))] * return_inverse + [Tensor(counts)] * return_counts
+    return (Tensor(values), *extra) if extra else Tensor(values)
 
 
 # ------------------------------------------------------------------------ histc, histogram

@@ -1,5 +1,7 @@
 """Linear algebra, each forward with its backward rule under it: ``einsum``, ``inverse``,
-``norm`` (``torch.linalg`` gathers them under PyTorch's other names).
+``norm``; and PyTorch's fixed-shape products ``mm``, ``bmm``, ``dot``, ``outer`` and ``trace``,
+which check the shapes and leave the work (and the gradient) to matmul, einsum and indexing
+(``torch.linalg`` gathers some of them under PyTorch's other names).
 
 einsum's rule is einsum again: ``out = einsum(in_1, ..., in_n -> out)`` is linear in each
 operand, so ``dL/d in_i = einsum(out, in_1, .., (not i), .., in_n -> in_i)`` applied to ``g``;
@@ -15,8 +17,9 @@ import string
 from chainrule.errors import InputError, InputTypeError
 from chainrule.tensor.backend import FLOAT_DTYPES, xp
 from chainrule.tensor.core import Tensor, as_tensor, check_dim, make, method
+from chainrule.tensor.ops_shape import matmul
 
-__all__ = ["einsum", "inverse", "norm"]
+__all__ = ["bmm", "dot", "einsum", "inverse", "mm", "norm", "outer", "trace"]
 
 
 # ------------------------------------------------------------------------ einsum
@@ -103,6 +106,55 @@ def _einsum_grad(g, output, inputs, full, i, size, shape):
         grad = placed
     axes = tuple(d for d, (n, m) in enumerate(zip(shape, grad.shape)) if n == 1 and m != 1)
     return (grad.sum(axis=axes, keepdims=True) if axes else grad).reshape(shape)
+
+
+# -------------------------------------------------------------------- mm, bmm, dot, outer, trace
+def _of_rank(name: str, ndim: int, *tensors) -> list[Tensor]:
+    tensors = [as_tensor(t) for t in tensors]
+    if any(t._data.ndim != ndim for t in tensors):
+        shapes = " and ".join(str(t.shape) for t in tensors)
+        raise InputError(
+            f"{name} takes {ndim}-D tensors, got shapes {shapes}; matmul (@) takes any."
+        )
+    return tensors
+
+
+@method()
+def mm(self, mat2) -> Tensor:
+    """The matrix product of an ``(n, m)`` and an ``(m, p)`` matrix (``A @ B``, 2-D only)."""
+    return matmul(*_of_rank("mm", 2, self, mat2))
+
+
+@method()
+def bmm(self, mat2) -> Tensor:
+    """Matrix products batch by batch: ``(b, n, m) @ (b, m, p) -> (b, n, p)``, no broadcasting."""
+    a, b = _of_rank("bmm", 3, self, mat2)
+    if a._data.shape[0] != b._data.shape[0]:
+        raise InputError(f"bmm needs equal batch sizes, got shapes {a.shape} and {b.shape}.")
+    return matmul(a, b)
+
+
+@method()
+def dot(self, other) -> Tensor:
+    """``sum_i a_i b_i`` of two 1-D tensors of one length."""
+    a, b = _of_rank("dot", 1, self, other)
+    if a._data.shape != b._data.shape:
+        raise InputError(f"dot needs vectors of one length, got {a.shape} and {b.shape}.")
+    return matmul(a, b)
+
+
+@method()
+def outer(self, vec2) -> Tensor:
+    """``out[i, j] = a_i b_j`` of two 1-D tensors."""
+    return einsum("i,j->ij", *_of_rank("outer", 1, self, vec2))
+
+
+@method()
+def trace(self) -> Tensor:
+    """``sum_i x[i, i]`` of a 2-D tensor (the shorter side's diagonal when not square)."""
+    (x,) = _of_rank("trace", 2, self)
+    diagonal = xp.arange(min(x._data.shape))
+    return x[diagonal, diagonal].sum()
 
 
 # ------------------------------------------------------------------------ inverse
