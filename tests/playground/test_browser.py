@@ -137,6 +137,10 @@ def test_step_through_visits_forward_then_backward(page):
                 "td[data-kind^='dC/dW']", "cells => cells.map(c => Number(c.dataset.value))"
             )
             np.testing.assert_allclose(rows, nabla_w[seen[-1][1] - 1].ravel(), rtol=1e-12)
+            on_wires = page.eval_on_selector_all(
+                "#wires text.wire-value", "texts => texts.map(t => Number(t.dataset.value))"
+            )
+            np.testing.assert_allclose(on_wires, nabla_w[seen[-1][1] - 1].ravel(), rtol=1e-12)
         if name == "update":
             break
         page.click("#stage-next")

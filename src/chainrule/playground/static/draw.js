@@ -27,6 +27,7 @@ const NODE = 36,
 const column = (sizes) => (sizes.length > 5 ? 92 : 120);
 const FIELD = 0.45; // how far the output field goes from white towards its colour (TF: paler)
 const SVG = "http://www.w3.org/2000/svg";
+const WIRE_LABELS = 16; // a layer with more weights than this keeps its numbers in the table
 
 function mix(a, b, t) {
   return a.map((v, i) => Math.round(v + (b[i] - v) * t));
@@ -334,12 +335,26 @@ export function drawCurve(canvas, curve) {
 }
 
 // The weights into one layer marked (BP4 works on them), or none.
-export function markWires(svg, layer) {
-  svg
-    .querySelectorAll("line.wire")
-    .forEach((line) =>
-      line.classList.toggle("stage", layer !== null && line.dataset.param.startsWith(`W${layer}[`)),
-    );
+export function markWires(svg, layer, values = null) {
+  svg.querySelectorAll("text.wire-value").forEach((t) => t.remove());
+  const marked = [];
+  for (const line of svg.querySelectorAll("line.wire")) {
+    const here = layer !== null && line.ljk[0] === layer;
+    line.classList.toggle("stage", here);
+    if (here) marked.push(line);
+  }
+  if (!values || marked.length > WIRE_LABELS) return;
+  const labels = svg.querySelector("g.labels");
+  for (const line of marked) {
+    // each weight's number a third of the way from its source
+    const [, j, k] = line.ljk,
+      at = (name) => +line.getAttribute(name);
+    const x = at("x1") + (at("x2") - at("x1")) / 3,
+      y = at("y1") + (at("y2") - at("y1")) / 3;
+    const text = element("text", { class: "wire-value", x, y: y - 2 }, labels);
+    text.textContent = Number(values[j][k]).toPrecision(3);
+    text.dataset.value = String(values[j][k]);
+  }
 }
 
 // Numbers written under the neurons of one layer (a step-through stage), cleared elsewhere.
