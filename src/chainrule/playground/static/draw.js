@@ -53,7 +53,8 @@ export function paintMap(canvas, size, map, discrete = false, pale = false) {
   const classes = map.kind === "classes" ? bytes(map.class) : null;
   if (canvas.width !== size) canvas.width = canvas.height = size;
   const ctx = canvas.getContext("2d");
-  const image = ctx.createImageData(size, size);
+  if (canvas.image?.width !== size) canvas.image = ctx.createImageData(size, size); // kept
+  const image = canvas.image;
   const out = image.data,
     table = pale ? PALE : TABLE,
     reach = pale ? FIELD : 1;
@@ -267,6 +268,16 @@ export function buildNetwork(box, heads, svg, sizes, featureNames, maxWidth) {
 
 // Colour and width of every weight line from the frame's weights (or their gradients), and each
 // neuron's heat map.
+const NEGATIVE = `rgb(${ORANGE})`,
+  POSITIVE = `rgb(${BLUE})`;
+
+// An attribute written only when it changes (most lines barely change from frame to frame, and
+// every write costs the browser a style recalculation).
+function set(element, name, value) {
+  const seen = (element.seen ??= {});
+  if (seen[name] !== value) element.setAttribute(name, (seen[name] = value));
+}
+
 export function updateNetwork(svg, frame, colorBy) {
   const source = colorBy === "gradient" && frame.grads ? frame.grads : frame.params;
   let biggest = 1e-12;
@@ -278,13 +289,14 @@ export function updateNetwork(svg, frame, colorBy) {
     const [l, j, k] = line.ljk;
     const v = source[`W${l}`][j][k] ?? 0;
     const s = Math.min(1, Math.abs(v) * scale);
-    line.setAttribute("stroke", `rgb(${v < 0 ? ORANGE : BLUE})`);
-    line.setAttribute("stroke-width", (0.5 + 5 * s).toFixed(2));
-    line.setAttribute("stroke-opacity", (0.25 + 0.75 * s).toFixed(2));
+    set(line, "stroke", v < 0 ? NEGATIVE : POSITIVE);
+    set(line, "stroke-width", (0.5 + 5 * s).toFixed(1));
+    set(line, "stroke-opacity", (0.25 + 0.75 * s).toFixed(2));
   }
   for (const g of svg.querySelectorAll(".neuron")) {
     const map = frame.neurons[+g.dataset.layer]?.[+g.dataset.j];
-    if (map) paintMap(g.querySelector("canvas"), 32, map);
+    if (map && map !== g.painted) paintMap((g.canvas ??= g.querySelector("canvas")), 32, map);
+    g.painted = map; // (the inputs' maps are the same text every frame)
   }
 }
 
