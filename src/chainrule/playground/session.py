@@ -142,7 +142,7 @@ class Session:
             for k in range(0, n, size):
                 batch = order[k : k + size]
                 model.step(
-                    self.X.take(batch, 0), self.Y.take(batch, 0), s["lr"], s["l2"], n, l1=s["l1"]
+                    self.X.take(batch, 0), self.Y.take(batch, 0), s["lr"], s["l2"], n, **_l1(s)
                 )
         seconds = time.perf_counter() - start
         self.epoch += 1
@@ -269,7 +269,7 @@ class Session:
     def apply_sample_step(self, index: int) -> None:
         """The step-through's update, applied: one step of the engine on that sample alone."""
         x, target, s = *self.sample(index), self.settings
-        self.model.step(x[None], target[None], s["lr"], s["l2"], len(self.X), l1=s["l1"])
+        self.model.step(x[None], target[None], s["lr"], s["l2"], len(self.X), **_l1(s))
 
     def gradcheck(self) -> dict:
         """``chainrule.check.gradcheck`` of the current network on the first training samples."""
@@ -293,6 +293,11 @@ class Session:
             diff = max(float(np.max(np.abs(mine[k] - theirs[k]))) for k in mine)
             rows.append({"engine": engine, "cost": other.batch_cost(X, Y), "max_diff": diff})
         return {"type": "agreement", "samples": len(X), "engines": rows}
+
+
+def _l1(s: dict) -> dict:
+    """The L1 rate as ``step``'s keyword, only when set (an engine without L1 still plays)."""
+    return {"l1": s["l1"]} if s["l1"] else {}
 
 
 def _json(x: float):
