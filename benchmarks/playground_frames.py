@@ -145,7 +145,11 @@ def main() -> None:
         note = (
             f"One frame: an epoch of mini-batches of 10 (25 steps), scores, "
             f"heat maps (output 100x100, each neuron 32x32), the training-set gradient, JSON. "
-            f"{args.rounds} alternating rounds x {args.frames} frames, medians; BLAS on one thread."
+            f"{args.rounds} alternating rounds x {args.frames} frames, medians; BLAS on one "
+            "thread. "
+            f"Load average (1 min) at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} "
+            "cores: the browser's figures, which share the cores with the server and any other "
+            "job, fall as it rises."
         )
         write_section("Playground: frames per second", note + "\n\n" + body)
 

@@ -274,8 +274,10 @@ class Network(ModelBase):
 
     # ------------------------------------------------------------------------------ the protocol
     def step(self, X, Y, lr: float, l2: float = 0.0, n: int | None = None, l1: float = 0.0) -> None:
-        """The protocol's update: :meth:`update` with ``eta = lr`` and ``lmbda = l2``."""
-        self.update(X, Y, lr, l2, n, l1=l1)
+        """The protocol's update: :meth:`update` with ``eta = lr``, ``lmbda = l2`` and ``l1``
+        (passed only when set, so a subclass that overrides ``update`` with the book's
+        signature keeps working)."""
+        self.update(X, Y, lr, l2, n, **({"l1": l1} if l1 else {}))
 
     def outputs(self, X):
         """The output activations ``a^L``, ``(m, n_L)`` (the protocol's name for feedforward)."""

@@ -284,7 +284,7 @@ class Loop:
 
     def steps(self, position: Position, history: History) -> Iterator[int]:
         """The rest of epoch ``position.epoch``, from mini-batch ``position.batch`` on: one step
-        of ``model.step(X_batch, Y_batch, lr, l2, n, l1)`` per mini-batch of a shuffle of the ``n``
+        of ``model.step(X_batch, Y_batch, lr, l2, n[, l1])`` per mini-batch of a shuffle of the ``n``
         samples, yielding how many of the epoch's mini-batches are done after each.
 
         The shuffle is drawn from ``rng`` as it stood when the epoch began
@@ -305,7 +305,8 @@ class Loop:
         for k in range(position.batch, n_batches):
             batch = order[k * size : (k + 1) * size]
             # .take(rows, axis=0) gathers the same rows as X[batch], with less indexing overhead
-            model.step(X.take(batch, axis=0), Y.take(batch, axis=0), self.lr, self.l2, n, self.l1)
+            l1 = {"l1": self.l1} if self.l1 else {}  # a model without L1 needs never see it
+            model.step(X.take(batch, axis=0), Y.take(batch, axis=0), self.lr, self.l2, n, **l1)
             done = k + 1
             if done % every == 0 or done == n_batches:
                 if self.progress is not None:

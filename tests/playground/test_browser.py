@@ -95,6 +95,11 @@ def test_hovering_a_weight_shows_its_chain_rule(page):
     assert product == pytest.approx(expected.product, rel=1e-12, abs=1e-15)
     assert gradient == pytest.approx(expected.gradient, rel=1e-12, abs=1e-15)
     assert "The chain rule for W2[0,1]" in page.text_content("#tip")
+    # The long derivation, opened, is typeset line by line: no plain-text equations left.
+    page.click("#tip summary")
+    page.wait_for_selector("#tip .more .math .katex")
+    assert page.evaluate("document.querySelectorAll('#tip .more pre').length") == 0
+    assert page.evaluate("document.querySelectorAll('#tip .more .katex-error').length") == 0
     # A weight edited in place changes the network.
     page.dispatch_event('line.hit[data-param="W2[0,1]"]', "click")  # (its centre is a crossing)
     page.wait_for_selector("#tip-close")  # pinned
@@ -137,6 +142,10 @@ def test_step_through_visits_forward_then_backward(page):
                 "td[data-kind^='dC/dW']", "cells => cells.map(c => Number(c.dataset.value))"
             )
             np.testing.assert_allclose(rows, nabla_w[seen[-1][1] - 1].ravel(), rtol=1e-12)
+            on_wires = page.eval_on_selector_all(
+                "#wires text.wire-value", "texts => texts.map(t => Number(t.dataset.value))"
+            )
+            np.testing.assert_allclose(on_wires, nabla_w[seen[-1][1] - 1].ravel(), rtol=1e-12)
         if name == "update":
             break
         page.click("#stage-next")

@@ -140,7 +140,15 @@ class Session:
         if self._steps is None:  # an epoch begins, or resumes after a change of settings
             size = min(s["batch"], len(self.X))
             loop = Loop(
-                self.model, self.X, self.problem.y, self.Y, None, size, s["lr"], s["l2"], self.rng,
+                self.model,
+                self.X,
+                self.problem.y,
+                self.Y,
+                None,
+                size,
+                s["lr"],
+                s["l2"],
+                self.rng,
                 l1=s["l1"],
             )
             self._steps = loop.steps(self.position, self.history)
@@ -285,7 +293,7 @@ class Session:
     def apply_sample_step(self, index: int) -> None:
         """The step-through's update, applied: one step of the engine on that sample alone."""
         x, target, s = *self.sample(index), self.settings
-        self.model.step(x[None], target[None], s["lr"], s["l2"], len(self.X), l1=s["l1"])
+        self.model.step(x[None], target[None], s["lr"], s["l2"], len(self.X), **_l1(s))
 
     def gradcheck(self) -> dict:
         """``chainrule.check.gradcheck`` of the current network on the first training samples."""
@@ -309,6 +317,11 @@ class Session:
             diff = max(float(np.max(np.abs(mine[k] - theirs[k]))) for k in mine)
             rows.append({"engine": engine, "cost": other.batch_cost(X, Y), "max_diff": diff})
         return {"type": "agreement", "samples": len(X), "engines": rows}
+
+
+def _l1(s: dict) -> dict:
+    """The L1 rate as ``step``'s keyword, only when set (an engine without L1 still plays)."""
+    return {"l1": s["l1"]} if s["l1"] else {}
 
 
 def _json(x: float):

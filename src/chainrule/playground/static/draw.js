@@ -27,6 +27,7 @@ const NODE = 36,
 const column = (sizes) => (sizes.length > 5 ? 92 : 120);
 const FIELD = 0.45; // how far the output field goes from white towards its colour (TF: paler)
 const SVG = "http://www.w3.org/2000/svg";
+const WIRE_LABELS = 16; // a layer with more weights than this keeps its numbers in the table
 
 function mix(a, b, t) {
   return a.map((v, i) => Math.round(v + (b[i] - v) * t));
@@ -52,7 +53,8 @@ export function paintMap(canvas, size, map, discrete = false, pale = false) {
   const classes = map.kind === "classes" ? bytes(map.class) : null;
   if (canvas.width !== size) canvas.width = canvas.height = size;
   const ctx = canvas.getContext("2d");
-  const image = ctx.createImageData(size, size);
+  if (canvas.image?.width !== size) canvas.image = ctx.createImageData(size, size); // kept
+  const image = canvas.image;
   const out = image.data,
     table = pale ? PALE : TABLE,
     reach = pale ? FIELD : 1;
@@ -266,6 +268,16 @@ export function buildNetwork(box, heads, svg, sizes, featureNames, maxWidth) {
 
 // Colour and width of every weight line from the frame's weights (or their gradients), and each
 // neuron's heat map.
+const NEGATIVE = `rgb(${ORANGE})`,
+  POSITIVE = `rgb(${BLUE})`;
+
+// An attribute written only when it changes (most lines barely change from frame to frame, and
+// every write costs the browser a style recalculation).
+function set(element, name, value) {
+  const seen = (element.seen ??= {});
+  if (seen[name] !== value) element.setAttribute(name, (seen[name] = value));
+}
+
 export function updateNetwork(svg, frame, colorBy) {
   const source = colorBy === "gradient" && frame.grads ? frame.grads : frame.params;
   let biggest = 1e-12;
@@ -277,13 +289,14 @@ export function updateNetwork(svg, frame, colorBy) {
     const [l, j, k] = line.ljk;
     const v = source[`W${l}`][j][k] ?? 0;
     const s = Math.min(1, Math.abs(v) * scale);
-    line.setAttribute("stroke", `rgb(${v < 0 ? ORANGE : BLUE})`);
-    line.setAttribute("stroke-width", (0.5 + 5 * s).toFixed(2));
-    line.setAttribute("stroke-opacity", (0.25 + 0.75 * s).toFixed(2));
+    set(line, "stroke", v < 0 ? NEGATIVE : POSITIVE);
+    set(line, "stroke-width", (0.5 + 5 * s).toFixed(1));
+    set(line, "stroke-opacity", (0.25 + 0.75 * s).toFixed(2));
   }
   for (const g of svg.querySelectorAll(".neuron")) {
     const map = frame.neurons[+g.dataset.layer]?.[+g.dataset.j];
-    if (map) paintMap(g.querySelector("canvas"), 32, map);
+    if (map && map !== g.painted) paintMap((g.canvas ??= g.querySelector("canvas")), 32, map);
+    g.painted = map; // (the inputs' maps are the same text every frame)
   }
 }
 
@@ -334,12 +347,26 @@ export function drawCurve(canvas, curve) {
 }
 
 // The weights into one layer marked (BP4 works on them), or none.
-export function markWires(svg, layer) {
-  svg
-    .querySelectorAll("line.wire")
-    .forEach((line) =>
-      line.classList.toggle("stage", layer !== null && line.dataset.param.startsWith(`W${layer}[`)),
-    );
+export function markWires(svg, layer, values = null) {
+  svg.querySelectorAll("text.wire-value").forEach((t) => t.remove());
+  const marked = [];
+  for (const line of svg.querySelectorAll("line.wire")) {
+    const here = layer !== null && line.ljk[0] === layer;
+    line.classList.toggle("stage", here);
+    if (here) marked.push(line);
+  }
+  if (!values || marked.length > WIRE_LABELS) return;
+  const labels = svg.querySelector("g.labels");
+  for (const line of marked) {
+    // each weight's number a third of the way from its source
+    const [, j, k] = line.ljk,
+      at = (name) => +line.getAttribute(name);
+    const x = at("x1") + (at("x2") - at("x1")) / 3,
+      y = at("y1") + (at("y2") - at("y1")) / 3;
+    const text = element("text", { class: "wire-value", x, y: y - 2 }, labels);
+    text.textContent = Number(values[j][k]).toPrecision(3);
+    text.dataset.value = String(values[j][k]);
+  }
 }
 
 // Numbers written under the neurons of one layer (a step-through stage), cleared elsewhere.

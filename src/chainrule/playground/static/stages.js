@@ -45,5 +45,6 @@ export function renderStage(svg) {
   $("stage-values").innerHTML = head + body.join("");
   const [key, prefix] = ON_DRAWING[st.stage] ?? [null, ""];
   label(svg, key ? st.layer : null, key ? st[key] : null, prefix);
-  markWires(svg, st.stage === "BP3/BP4" ? st.layer : null);
+  const bp4 = st.stage === "BP3/BP4";
+  markWires(svg, bp4 ? st.layer : null, bp4 ? st.nabla_w : null); // with dC/dw on each wire
 }

@@ -27,3 +27,56 @@ export function typeset(element, tex, display = false) {
 export function texHtml(tex) {
   return window.katex ? window.katex.renderToString(tex, { throwOnError: false }) : tex;
 }
+
+// chainrule.explain's plain-text equations (``dC/da^3_0 = a - y = -0.027``, ``delta^2 = (W^3)^T
+// delta^3 (.) tanh'(z^2)``) as TeX: the small grammar explain.py writes, nothing more.
+const NAMED =
+  /\b(tanh|sigmoid|relu|leaky_relu|softplus|identity|exp|log|softmax|sum)(?![A-Za-z])('?)/g;
+const SYMBOL = "[A-Za-z](?:\\^\\d+)?(?:_\\w+)?";
+export function textToTex(text) {
+  const script = (s) => s.replace(/\^(\d+|T)/g, "^{$1}").replace(/_(\w+)/g, "_{$1}");
+  return script(
+    text
+      .replace(
+        new RegExp(`\\bd(${SYMBOL})/d(${SYMBOL})`, "g"),
+        "\\frac{\\partial $1}{\\partial $2}",
+      )
+      .replace(/\bdelta\b/g, "\\delta ")
+      .replace(/\(\.\)/g, "\\odot")
+      .replace(/ \* /g, " \\cdot ")
+      .replace(
+        /(\d)e([+-])0*(\d+)/g,
+        (_, d, sign, e) => `${d}\\times 10^{${sign === "-" ? "-" : ""}${e}}`,
+      )
+      .replace(NAMED, (_, name, prime) =>
+        name === "sum" ? "\\sum" : `\\operatorname{${name.replace("_", "\\_")}}${prime}`,
+      )
+      .replace(/\b(if|else)\b/g, "\\text{ $1 }"),
+  )
+    .replace(/\\operatorname\{([^}]*)\\_\{(\w+)\}\}/g, "\\operatorname{$1\\_$2}")
+    .replace(/\\sum_\{(\w)\}/g, "\\sum_{$1}");
+}
+
+// Each line of each <pre> under `root` typeset (its trailing "(remark)" kept as text), and the
+// tables' headings.
+export function typesetLines(root) {
+  for (const pre of root.querySelectorAll("pre")) {
+    const block = document.createElement("div");
+    block.className = "math";
+    for (const line of pre.textContent.split("\n")) {
+      const [, maths, remark] = line.trim().match(/^(.*?)(\s{3}\(.*\))?$/);
+      const row = document.createElement("div");
+      try {
+        window.katex.render(textToTex(maths), row, { throwOnError: true });
+      } catch {
+        row.textContent = maths; // (a line outside the grammar stays as it was written)
+      }
+      if (remark) row.append(" ", remark.trim());
+      block.appendChild(row);
+    }
+    pre.replaceWith(block);
+  }
+  for (const cell of root.querySelectorAll("th")) {
+    if (/[\^_]/.test(cell.textContent)) window.katex.render(textToTex(cell.textContent), cell);
+  }
+}

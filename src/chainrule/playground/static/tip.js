@@ -1,10 +1,12 @@
 // The chain-rule tooltip: compact (the product typeset with its factors and the two checks),
 // placed beside the wire or neuron it explains, the long derivation behind "show every step".
 import { state } from "./state.js";
-import { num, precision, texNum, typeset } from "./tex.js";
+import { num, precision, texNum, typeset, typesetLines } from "./tex.js";
 
 const tip = document.getElementById("tip");
 const GAP = 12;
+// The long derivation is typeset when it is opened (not on every frame while it is closed).
+tip.addEventListener("toggle", (event) => event.target.open && typesetLines(event.target), true);
 
 // The factors of dC/dp as TeX, in the order the server's explanation multiplies them
 // (chainrule.explain: output layer dC/da * da/dz * dz/dp, or a - y with a softmax; an earlier
@@ -84,6 +86,7 @@ export function fillTip(reply, pinned) {
   const product = document.getElementById("tip-values");
   typeset(product, `= ${values} = ${num(reply.product)}`, true);
   product.dataset.product = reply.product;
+  if (open) typesetLines(tip.querySelector("details"));
 }
 
 // The box to keep clear: the element, and for a weight the two neurons it joins too.
