@@ -269,14 +269,16 @@ def main(argv=None) -> None:
         "--prototype",
         nargs="*",
         choices=sorted(PROTOTYPES),
-        help="time chainrule with these engine changes patched in (prints, leaves RESULTS.md)",
+        help="time chainrule with these engine changes patched in (none named: all)",
     )
     parser.add_argument("--no-write", action="store_true", help="print, leave RESULTS.md")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
+    title = "The course's models: a training step, chainrule vs PyTorch"
     if args.prototype is not None:
-        same_losses(args.prototype or list(PROTOTYPES))
-        args.no_write = True
+        chosen = args.prototype or list(PROTOTYPES)
+        same_losses(chosen)
+        title += ", with prototypes patched in: " + ", ".join(chosen)
     if args.profile:
         profile(args.profile, args.steps)
         return
@@ -296,7 +298,7 @@ def main(argv=None) -> None:
     )
     print(body)
     if not args.no_write:
-        write_section("The course's models: a training step, chainrule vs PyTorch", body)
+        write_section(title, body)
 
 
 if __name__ == "__main__":
