@@ -8,9 +8,12 @@ import line swapped, as tests/course does). One thread for both (``torch.set_num
 who goes first rotating); a round times ``--steps`` steps of each after one warm-up step; the
 number is the median over rounds of the time per step, and the ratio is chainrule / PyTorch
 (below 1: chainrule is faster). ``--profile MODEL`` instead prints where chainrule's time goes
-(cProfile, the functions with the most time of their own).
+(cProfile, the functions with the most time of their own). ``--prototype [NAME ...]`` patches
+engine changes not (yet) in src/ into chainrule first (``PROTOTYPES``; checked to give the same
+losses) and records the run in its own section: what each change would bring.
 
 Run: python benchmarks/course_models.py --rounds 9 --steps 50
+     python benchmarks/course_models.py --rounds 9 --steps 50 --prototype
 """
 
 from __future__ import annotations
