@@ -297,7 +297,9 @@ def main(argv=None) -> None:
         "One training step (forward, backward, optimizer) of the course's models, "
         f"examples/course's code on each framework, one thread, medians of {args.rounds} "
         f"alternating rounds of {args.steps} steps; ratio = chainrule / PyTorch "
-        "(<= 1.0x required, 0.8x the goal).\n\n" + "\n".join(lines)
+        "(<= 1.0x required, 0.8x the goal). Load average at the end of the run: "
+        f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (other programs shared the machine: "
+        "both frameworks' times move with it, the ratio less).\n\n" + "\n".join(lines)
     )
     print(body)
     if not args.no_write:
