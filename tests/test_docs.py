@@ -31,6 +31,7 @@ from chainrule.viz.graph import has_dot
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 SRC = ROOT / "src"
+LOG_LINE = re.compile(r"^(INFO|DEBUG) +- ")  # mkdocs' own log: `INFO    -  Building ...`
 # The fence of a Python block that runs; ```text, ```console, ```pycon blocks are only shown.
 PYTHON_BLOCK = re.compile(r"^```python[^\n]*\n(.*?)^```\s*$", re.DOTALL | re.MULTILINE)
 
@@ -51,10 +52,13 @@ def site(tmp_path_factory) -> Path:
         cwd=ROOT,
         capture_output=True,
         text=True,
-        env={**os.environ, "NO_MKDOCS_2_WARNING": "1", "DISABLE_MKDOCS_2_WARNING": "true"},
+        env={k: v for k, v in os.environ.items() if "MKDOCS_2_WARNING" not in k},
     )
     problems = [line for line in done.stderr.splitlines() if "WARNING" in line or "ERROR" in line]
     assert done.returncode == 0, "mkdocs build --strict failed:\n" + "\n".join(problems)
+    # It prints its own log and nothing else: no plugin's notice (about MkDocs 2.0) above it.
+    notices = [line for line in done.stderr.splitlines() if line and not LOG_LINE.match(line)]
+    assert not notices, "mkdocs build printed more than its log:\n" + "\n".join(notices[:5])
     return out
 
 

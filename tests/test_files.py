@@ -1,14 +1,16 @@
 """Atomic writes: the target holds the old bytes or the new, never a mixture or a leftover."""
 
 import json
+import os
 
 import numpy as np
 import pytest
 
 from chainrule import load as load_network
 from chainrule import save as save_network
+from chainrule.cli.app import run as cli
 from chainrule.errors import InputError
-from chainrule.files import atomic_write
+from chainrule.files import RunLock, WriteError, atomic_write
 from chainrule.network import Network
 
 
@@ -95,3 +97,18 @@ def test_written_files_get_the_usual_permissions(tmp_path):
     from chainrule.files import _UMASK
 
     assert path.stat().st_mode & 0o777 == 0o666 & ~_UMASK
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs Linux's /dev/full")
+def test_a_full_disk_when_a_run_starts_is_one_sentence(tmp_path, capsys):
+    """The run folder's lock file is /dev/full, whose every write the kernel refuses with
+    ENOSPC, as a full disk does: the lock and ``chainrule train --out`` say so in one sentence."""
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / RunLock.NAME).symlink_to("/dev/full")
+    with pytest.raises(WriteError, match=r"^cannot use .*run as a run folder: the disk is full;"):
+        RunLock(run).__enter__()
+    assert cli(["train", "xor", "--epochs", "1", "--out", str(run)]) == 2
+    err = capsys.readouterr().err
+    assert "the disk is full" in err and "Traceback" not in err and len(err.splitlines()) == 1
+    assert sorted(p.name for p in run.iterdir()) == [RunLock.NAME]  # nothing else written

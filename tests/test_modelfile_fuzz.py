@@ -15,7 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import chainrule
-from chainrule.errors import ChainruleError
+from chainrule.errors import ChainruleError, InputError
+from chainrule.modelfile import HEADER, ModelFileError
 from chainrule.models.registry import build
 from chainrule.runs import Checkpoint, load_checkpoint
 from chainrule.train import History, Position
@@ -295,3 +296,27 @@ def test_a_file_declaring_a_huge_network_is_refused_before_building_it(tmp_path,
     path.write_bytes(buffer.getvalue())
     error = _bounded(lambda: chainrule.load(path))
     assert isinstance(error, ChainruleError) and str(path) in str(error)
+
+
+def test_the_callers_limits_refuse_a_model_before_any_array_is_read(tmp_path):
+    """``load(path, limits=...)`` asks ``limits`` after the header is checked and before any
+    array is read: a file whose arrays are garbage is refused by the limits, not by the reader."""
+    chainrule.save(
+        build("network", [2, 3, 1], "sigmoid", "quadratic", "normal", seed=0), tmp_path / "m.npz"
+    )
+    with zipfile.ZipFile(tmp_path / "m.npz") as archive:
+        header = archive.read(f"{HEADER}.npy")
+    with zipfile.ZipFile(tmp_path / "bad.npz", "w") as archive:
+        archive.writestr(f"{HEADER}.npy", header)
+        archive.writestr("W1.npy", b"garbage")  # reading it would fail
+    seen = []
+
+    def limits(description):
+        seen.append(description["sizes"])
+        raise InputError("three hidden units are too many here.")
+
+    with pytest.raises(InputError, match="too many here"):
+        chainrule.load(tmp_path / "bad.npz", limits=limits)
+    assert seen == [[2, 3, 1]]
+    with pytest.raises(ModelFileError, match="W1"):
+        chainrule.load(tmp_path / "bad.npz", limits=lambda description: None)

@@ -7,7 +7,7 @@ import pytest
 from chainrule.data import digits
 from chainrule.errors import InputError
 from chainrule.network import Network
-from chainrule.train import TrainingDiverged, train
+from chainrule.train import History, Loop, Position, TrainingDiverged, diverged, guard, train
 
 
 class Spy(Network):
@@ -155,3 +155,44 @@ def test_bad_settings_get_one_sentence(kwargs, words):
     X, y = _data()
     with pytest.raises(InputError, match=words):
         train(Network([2, 2], seed=0), X, y, epochs=1, **kwargs)
+
+
+def _loop(net, X, y, batch_size=4, lr=0.5, seed=3):
+    return Loop(net, X, y, net.targets(y), None, batch_size, lr, 0.0, np.random.default_rng(seed))
+
+
+def test_the_step_generator_stopped_anywhere_and_restarted_ends_where_train_does():
+    """The playground's way of training: ``Loop.steps`` a few steps at a time, with a new Loop
+    (new settings) from the saved position now and then, ends bitwise where ``train`` ends."""
+    X = np.random.default_rng(1).uniform(-1, 1, (30, 2))
+    y = (X[:, 0] > X[:, 1]).astype(int)
+    whole = Network([2, 3, 2], "tanh", dtype=np.float64, seed=5)
+    train(whole, X, y, epochs=3, batch_size=4, lr=0.5, seed=3)
+    pieces = Network([2, 3, 2], "tanh", dtype=np.float64, seed=5)
+    rng = np.random.default_rng(3)
+    for epoch in (1, 2, 3):
+        position, done = Position(epoch), []
+        while not done or done[-1] < 8:  # 30 samples in batches of 4: 8 steps
+            loop = _loop(pieces, X, y)
+            loop.rng = rng  # (one generator for the whole run, as a session keeps it)
+            steps = loop.steps(position, History({}))
+            done += [next(steps) for _ in range(min(3, 8 - (done[-1] if done else 0)))]
+            position.batch = done[-1]
+        assert done == list(range(1, 9))
+    for name, array in whole.parameters().items():
+        assert pieces.parameters()[name].tobytes() == array.tobytes(), name
+
+
+def test_one_rule_and_one_sentence_for_divergence():
+    net = Network([2, 2, 1], "identity", dtype=np.float64, seed=0)
+    assert guard(net, 1.0, 1) is None and guard(net, 1.0, 1, cost=0.5) is None
+    with pytest.raises(TrainingDiverged, match=r"^training diverged in epoch 4 .* cost became nan"):
+        guard(net, 1.0, 4, cost=float("nan"))
+    net.set_parameters({**net.parameters(), "W1": np.full((2, 2), 2e12)})
+    with pytest.raises(TrainingDiverged) as raised:
+        guard(net, 3.0, 2, step=7)
+    sentence = (
+        "training diverged at step 7 of epoch 2 with learning rate 3.0: the weights became "
+        "NaN, infinite or larger than 1e+12; try a smaller learning rate, e.g. 0.3."
+    )
+    assert str(raised.value) == str(diverged(3.0, 2, 7)) == sentence

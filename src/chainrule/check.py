@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from chainrule.errors import InputError, InputTypeError
-from chainrule.models.registry import check_model, twin
+from chainrule.models.registry import as_explainer, check_model, twin
 from chainrule.train import check_data
 
 # (eps, tol) by float type: in float32 a step below ~1e-3 is lost in rounding.
@@ -254,7 +254,6 @@ def as_float64(model):
 
 
 def as_network(model):
-    """The same network, weights and all, as a float64 ``Network`` (for any engine)."""
-    if model.engine == "network" and np.dtype(model.dtype) == np.float64:
-        return model
-    return twin(model, engine="network", dtype="float64")
+    """The same network, weights and all, in float64 on an engine that explains per layer (the
+    model itself when it is one; see ``chainrule.models.registry.as_explainer``)."""
+    return as_explainer(model)

@@ -96,10 +96,10 @@ def shard(rows, rank: int, size: int):
     return rows[rank::size]
 
 
-def apply_gradient(model, gradient: dict, lr: float, l2: float, n: int) -> None:
+def apply_gradient(model, gradient: dict, lr: float, l2: float, n: int, l1: float = 0.0) -> None:
     """The update of plain SGD with a gradient already computed, in place:
 
-        W -> (1 - lr l2 / n) W - lr dC/dW,        b -> b - lr dC/db
+        W -> (1 - lr l2 / n) W - (lr l1 / n) sign(W) - lr dC/dW,        b -> b - lr dC/db
 
     (the protocol's ``step`` without its gradient; ``n`` is the training-set size). Written
     through ``parameters()``/``set_parameters()``, so it works on every engine. The arrays of
@@ -109,6 +109,8 @@ def apply_gradient(model, gradient: dict, lr: float, l2: float, n: int) -> None:
         g = gradient[name]
         g *= -lr
         g += decay * p if (decay != 1.0 and name.startswith("W")) else p
+        if l1 and name.startswith("W"):
+            g -= (lr * l1 / n) * np.sign(p)
     model.set_parameters(gradient)
 
 
@@ -162,11 +164,13 @@ class Replica:
         self.agreed_stop = bool(self.buffer[-1] > 0)
         return self.views
 
-    def step(self, X, Y, lr: float, l2: float = 0.0, n: int | None = None) -> None:
+    def step(
+        self, X, Y, lr: float, l2: float = 0.0, n: int | None = None, l1: float = 0.0
+    ) -> None:
         """One SGD step on the mini-batch ``(X, Y)``, shared by all ranks (see the module)."""
         start = time.perf_counter()
         gradient = self.mean_gradient(X, Y, stop=self.stop is not None and self.stop())
-        apply_gradient(self.model, gradient, lr, l2, n or len(X))
+        apply_gradient(self.model, gradient, lr, l2, n or len(X), l1)
         self.collective.longest = max(self.collective.longest, time.perf_counter() - start)
 
     def stopped(self) -> bool:

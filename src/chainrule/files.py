@@ -120,8 +120,16 @@ class RunLock:
                 f"{self.folder} is in use by another chainrule run (process {owner}); wait for "
                 "it to finish or choose another folder with --out."
             ) from None
-        os.ftruncate(fd, 0)
-        os.write(fd, str(os.getpid()).encode())
+        pid = str(os.getpid()).encode()
+        try:  # the pid first, then the length: the write is what a full disk refuses
+            os.pwrite(fd, pid, 0)
+            os.ftruncate(fd, len(pid))
+        except OSError as e:
+            os.close(fd)
+            reason, fix = REASONS.get(e.errno, (e.strerror or str(e), "choose another folder"))
+            raise WriteError(
+                f"cannot use {self.folder} as a run folder: {reason}; {fix} with --out."
+            ) from None
         self._fd = fd
         return self
 

@@ -233,6 +233,9 @@ ACTIVATIONS: dict[str, Activation] = {
     f.name: f for f in (identity, sigmoid, tanh, relu, leaky_relu, softplus, exp, log)
 }
 COSTS: dict[str, Cost] = {c.name: c for c in (quadratic, cross_entropy, log_likelihood)}
+# The names a layer may take as its activation (the menus): exp and log are in the table for the
+# engines' ops, but not activations (exp grows without bound; log is undefined for x <= 0).
+LAYER_ACTIVATIONS = tuple(name for name in ACTIVATIONS if name not in ("exp", "log"))
 
 
 def _lookup(table: dict, name, kind: str):

@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import numbers
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -202,34 +203,20 @@ def train(
         "samples": n,
     }
     position, history = resume if resume is not None else (Position(), History(settings))
-    run = _Run(
-        model,
-        X,
-        y,
-        model.targets(y),
-        test,
-        batch_size,
-        lr,
-        l2,
-        progress,
-        checkpoint,
-        stop,
-        np.random.default_rng(seed),
+    rng = np.random.default_rng(seed)
+    loop = Loop(
+        model, X, y, model.targets(y), test, batch_size, lr, l2, rng, progress, checkpoint, stop
     )
     while position.epoch <= epochs:
         with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below
-            record = run.epoch(position, history)
+            record = loop.epoch(position, history)
         history.epochs.append(record)
         for callback in callbacks:
             callback(record)
-        if not math.isfinite(record.cost):
-            raise TrainingDiverged(
-                f"training diverged in epoch {record.epoch} with learning rate {lr}: the cost "
-                f"became {record.cost}; try a smaller learning rate (e.g. --lr {lr / 10:g})."
-            )
+        guard(model, lr, record.epoch, cost=record.cost)
         # The next epoch starts from the generator as this one left it: a checkpoint written now
         # must carry that state, or a resume would draw this epoch's shuffle again.
-        position = Position(record.epoch + 1, rng_state=run.rng.bit_generator.state)
+        position = Position(record.epoch + 1, rng_state=loop.rng.bit_generator.state)
         if checkpoint is not None and checkpoint.every:
             checkpoint.save(position, history)
     return history
@@ -245,9 +232,37 @@ def finite(model) -> bool:
     )
 
 
+def guard(model, lr: float, epoch: int, step: int | None = None, cost: float | None = None):
+    """The one divergence rule: raise ``TrainingDiverged`` when the ``cost`` (if given) is NaN or
+    infinite or a weight is not ``finite``; ``step`` (None: the epoch's end) says where."""
+    bad_cost = cost is not None and not math.isfinite(cost)
+    if bad_cost or not finite(model):
+        raise diverged(lr, epoch, step, cost if bad_cost else None)
+
+
+def diverged(lr: float, epoch: int, step: int | None = None, cost=None) -> TrainingDiverged:
+    """The one sentence for a run that diverged (every front end says this and only adds to it)."""
+    where = f"in epoch {epoch}" if step is None else f"at step {step} of epoch {epoch}"
+    what = (
+        f"the cost became {cost}"
+        if cost is not None
+        else f"the weights became NaN, infinite or larger than {MAX_WEIGHT:g}"
+    )
+    return TrainingDiverged(
+        f"training diverged {where} with learning rate {lr}: {what}; try a smaller learning "
+        f"rate, e.g. {lr / 10:g}."
+    )
+
+
 @dataclass
-class _Run:
-    """One training run's fixed parts; ``epoch`` does one pass over the shuffled data."""
+class Loop:
+    """One training run's fixed parts: the model, the training data (``Y``: its targets), the
+    optional test pair, the batch size, the learning rate and the L2 and L1 strengths (read at
+    every step, so they may change between steps), and the random generator that shuffles each epoch.
+
+    ``steps`` is the loop itself, one mini-batch step at a time; ``epoch`` runs the rest of an
+    epoch and measures it; ``train`` drives ``epoch`` and the playground drives ``steps``. The
+    optional hooks: ``progress(done, total)``, ``checkpoint`` (see ``train``), ``stop()``."""
 
     model: object
     X: np.ndarray
@@ -257,37 +272,45 @@ class _Run:
     batch_size: int
     lr: float
     l2: float
-    progress: object
-    checkpoint: object
-    stop: object
     rng: np.random.Generator
+    progress: object = None
+    checkpoint: object = None
+    stop: object = None
+    l1: float = 0.0
 
-    def epoch(self, position: Position, history: History) -> Epoch:
+    def batches(self) -> int:
+        """Mini-batches per epoch: ``ceil(n / batch_size)``."""
+        return math.ceil(len(self.X) / self.batch_size)
+
+    def steps(self, position: Position, history: History) -> Iterator[int]:
+        """The rest of epoch ``position.epoch``, from mini-batch ``position.batch`` on: one step
+        of ``model.step(X_batch, Y_batch, lr, l2, n, l1)`` per mini-batch of a shuffle of the ``n``
+        samples, yielding how many of the epoch's mini-batches are done after each.
+
+        The shuffle is drawn from ``rng`` as it stood when the epoch began
+        (``position.rng_state``, recorded here on the epoch's first call), so a later call with
+        the same position draws the same order. Every few steps (and at the epoch's last) the
+        weights are checked (``guard``) and ``progress`` told; a checkpoint is saved every
+        ``checkpoint.every`` steps, and when ``stop()`` says True (then ``TrainingInterrupted``)."""
         model, X, Y, n, size = self.model, self.X, self.Y, len(self.X), self.batch_size
         if position.rng_state is None:
             position.rng_state = self.rng.bit_generator.state  # so a resume can redraw the order
         else:
             self.rng.bit_generator.state = position.rng_state
         order = self.rng.permutation(n)
-        n_batches = math.ceil(n / size)
+        n_batches = self.batches()
         every = max(1, n_batches // 100)
         save_every = (self.checkpoint.every or 0) if self.checkpoint is not None else 0
         start = time.perf_counter() - position.seconds
         for k in range(position.batch, n_batches):
             batch = order[k * size : (k + 1) * size]
             # .take(rows, axis=0) gathers the same rows as X[batch], with less indexing overhead
-            model.step(X.take(batch, axis=0), Y.take(batch, axis=0), self.lr, self.l2, n)
+            model.step(X.take(batch, axis=0), Y.take(batch, axis=0), self.lr, self.l2, n, self.l1)
             done = k + 1
             if done % every == 0 or done == n_batches:
                 if self.progress is not None:
                     self.progress(done, n_batches)
-                if not finite(model):
-                    raise TrainingDiverged(
-                        f"training diverged at step {done} of epoch {position.epoch} with "
-                        f"learning rate {self.lr}: the weights became NaN, infinite or larger "
-                        f"than {MAX_WEIGHT:g}; try a smaller learning rate (e.g. --lr "
-                        f"{self.lr / 10:g})."
-                    )
+                guard(model, self.lr, position.epoch, done)
             stopping = self.stop is not None and self.stop()
             if (save_every and done % save_every == 0 and done < n_batches) or stopping:
                 here = Position(
@@ -297,12 +320,21 @@ class _Run:
                     self.checkpoint.save(here, history)
                 if stopping:
                     raise TrainingInterrupted(f"stopped at step {done} of epoch {position.epoch}")
-        seconds = time.perf_counter() - start
+            yield done
 
+    def epoch(self, position: Position, history: History) -> Epoch:
+        """The rest of the epoch (``steps``), then its record: the cost and accuracy on the
+        training and test data (with the L2 term) and the gradient norms per layer on the first
+        ``NORM_SAMPLES`` training samples, measured outside ``epoch_seconds``."""
+        start = time.perf_counter() - position.seconds
+        for _ in self.steps(position, history):
+            pass
+        seconds = time.perf_counter() - start
+        model, X, n = self.model, self.X, len(self.X)
         cost, train_accuracy = model.evaluate(X, self.y, self.l2, n)
         test_cost = test_accuracy = None
         if self.test is not None:
             test_cost, test_accuracy = model.evaluate(self.test[0], self.test[1], self.l2, n)
         sample = slice(0, min(n, NORM_SAMPLES))
-        norms = model.grad_norms(X[sample], Y[sample])
+        norms = model.grad_norms(X[sample], self.Y[sample])
         return Epoch(position.epoch, cost, train_accuracy, test_cost, test_accuracy, seconds, norms)

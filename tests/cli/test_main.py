@@ -1,6 +1,7 @@
 """The console script, run as a user runs it."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -28,6 +29,10 @@ def test_demo_trains_and_writes_the_neuron_graph(tmp_path):
     dot = (tmp_path / "run" / "neuron.dot").read_text()
     assert 'label="{ w1 | data' in dot and 'label="{ out | data' in dot
     assert "dot -Tsvg" in result.stdout
+    # The picture teaches something: its neuron's ReLU is on for its input, so every one of its
+    # 10 nodes (x1, x2, w1, w2, b, two products, two sums, out) has a non-zero gradient.
+    grads = [float(g) for g in re.findall(r"\| grad (-?\d+\.\d+) }", dot)]
+    assert len(grads) == 10 and all(abs(g) >= 0.01 for g in grads), grads
 
 
 @pytest.mark.parametrize(

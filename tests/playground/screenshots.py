@@ -22,6 +22,7 @@ SHOTS = {
     "layout-laptop-6x8": "laptop",
     "layout-phone-default": "phone",
     "training": "training",
+    "front": "front",
     "chain-rule": "chain-rule",
     "step-through": "step-through",
 }

@@ -45,7 +45,9 @@ def test_keys_alone_reach_a_weight_pin_its_chain_rule_and_close_it(page):
             break
     else:
         pytest.fail("Tab never reached the network")
-    first = page.evaluate("document.activeElement.dataset.param ?? document.activeElement.outerHTML.slice(0, 200)")
+    first = page.evaluate(
+        "document.activeElement.dataset.param ?? document.activeElement.outerHTML.slice(0, 200)"
+    )
     assert first == "W1[0,0]"
     assert page.evaluate("document.querySelectorAll('#wires [tabindex=\"0\"]').length") == 1
     # Arrows move along the weights of layer 1 (row by row), then its biases.
@@ -79,3 +81,21 @@ def test_keys_alone_reach_a_weight_pin_its_chain_rule_and_close_it(page):
     page.keyboard.press("Escape")
     page.wait_for_selector("#tip", state="hidden")
     page.wait_for_function("document.activeElement.dataset.param === 'W1[1,0]'")
+
+
+def test_on_a_touch_screen_a_tap_pins_the_chain_rule_and_a_tap_elsewhere_closes_it(
+    browser, playground
+):
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True
+    )
+    tab = context.new_page()
+    tab.goto(playground.url)
+    tab.wait_for_function("window.playground && window.playground.state.frame")
+    tab.tap('.neuron[data-param="b1[2]"] rect')
+    tab.wait_for_selector("#tip-close")
+    assert tab.get_attribute("#tip", "data-param") == "b1[2]"
+    assert tab.evaluate("document.getElementById('tip').getBoundingClientRect().right") <= 390
+    tab.tap("#output-title")
+    tab.wait_for_selector("#tip", state="hidden")
+    context.close()

@@ -13,6 +13,7 @@ from chainrule.explain import explain
 from chainrule.models import build
 from chainrule.network import Network
 from chainrule.runs import read_history
+from playground import screenshots
 
 MAX_EPOCHS = 150  # "a bounded number of steps": 150 epochs of 25 mini-batches
 
@@ -68,6 +69,17 @@ def test_page_loads_and_learns_the_circle(page):
     page.wait_for_function(f"window.playground.state.received >= {stats['sent']}")
     assert page.evaluate("window.playground.state.received") == stats["sent"]
     assert page.text_content("#test-accuracy").endswith("%")
+    screenshots.keep(page, "training")
+    # The front door's picture: the learned circle, BP1 of one update, one weight's chain rule.
+    page.check("#show-test")
+    page.click("#stepthrough")
+    page.wait_for_selector("#stages:not([hidden])")
+    while page.get_attribute("#stage-name", "data-stage") != "BP1":
+        page.click("#stage-next")
+    page.dispatch_event('line.hit[data-param="W3[0,1]"]', "click")
+    page.wait_for_selector("#tip-close")
+    page.evaluate("window.scrollTo(0, 0)")
+    screenshots.keep(page, "front")
 
 
 def test_hovering_a_weight_shows_its_chain_rule(page):
@@ -86,6 +98,7 @@ def test_hovering_a_weight_shows_its_chain_rule(page):
     # A weight edited in place changes the network.
     page.dispatch_event('line.hit[data-param="W2[0,1]"]', "click")  # (its centre is a crossing)
     page.wait_for_selector("#tip-close")  # pinned
+    screenshots.keep(page, "chain-rule")
     page.fill("#tip-value", "0.25")
     page.press("#tip-value", "Enter")
     page.wait_for_function("window.playground.state.frame.params.W2[0][1] === 0.25")
@@ -117,6 +130,8 @@ def test_step_through_visits_forward_then_backward(page):
                 "#wires text.val.hl", "spans => spans.map(s => Number(s.dataset.value))"
             )
             np.testing.assert_allclose(on_drawing, nabla_b[seen[-1][1] - 1], rtol=1e-12)
+            if name == "BP2":
+                screenshots.keep(page, "step-through")
         if name == "BP3/BP4":
             rows = page.eval_on_selector_all(
                 "td[data-kind^='dC/dW']", "cells => cells.map(c => Number(c.dataset.value))"

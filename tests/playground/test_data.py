@@ -89,3 +89,35 @@ def test_a_csv_with_fractional_targets_is_regression_scaled_to_minus_one_one():
 def test_bad_csv_files_get_one_sentence(text, message):
     with pytest.raises(DataError, match=message):
         parse_csv(text)
+
+
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        ("x1,x2,y\n1,2,0.5\n3,4,0.5\n5,6,0.5\n7,8,0.5\n", "holds one value (0.5) on every row"),
+        ("1,2,3\n4,5,3.5\n6,7,-1\n1,1," + "9" * 140_000 + "\n", "one number per cell"),
+    ],
+)
+def test_a_constant_target_or_an_overlong_cell_is_one_sentence(text, words):
+    with pytest.raises(DataError, match=r"^[a-z].*\.$") as refused:
+        parse_csv(text)
+    assert words in str(refused.value)
+
+
+@pytest.mark.parametrize("ending", ["\r", "\r\n", "\n"])
+def test_any_line_ending_reads_the_same(ending):
+    rows = ["x1,x2,label", "1,2,0", "3,4,1", "5,6,0", "7,8,1", "9,10,1"]
+    problem = parse_csv(ending.join(rows) + ending, ratio=0.5, seed=0)
+    points = np.concatenate([problem.points, problem.test_points])
+    assert sorted(points[:, 0]) == [1, 3, 5, 7, 9] and problem.classes == 2
+
+
+def test_the_regression_multi_gaussian_is_six_signed_bumps():
+    problem = generated("multi_gaussian_regression", 2000, 0.0, 0.5, seed=4)
+    assert problem.classes == 0 and problem.regression
+    points = np.concatenate([problem.points, problem.test_points])
+    y = np.concatenate([problem.y, problem.test_y])
+    assert np.all(np.abs(y) <= 1)
+    for cx, cy, sign in [(-4, 2.5, 1), (0, 2.5, -1), (4, -2.5, -1), (0, -2.5, 1)]:
+        near = np.hypot(points[:, 0] - cx, points[:, 1] - cy) < 0.5
+        assert near.any() and np.all(np.sign(y[near]) == sign)

@@ -146,3 +146,17 @@ def test_a_small_file_declaring_huge_layers_is_refused_before_any_array_is_read(
         tracemalloc.stop()
     assert peak < 4 << 20, f"refusing the file took {peak / 2**20:.0f} MiB"
     assert session.settings["layers"] == [4, 2]  # the session is as it was
+
+
+def test_a_socket_that_never_says_hello_is_closed(monkeypatch):
+    """A socket that sends no settings holds a place among MAX_SESSIONS: it gets FIRST_SECONDS."""
+    from websockets.exceptions import ConnectionClosed
+
+    from chainrule.playground import server
+
+    monkeypatch.setattr(server, "FIRST_SECONDS", 0.5)
+    with running() as (port, app), connect(port) as silent:
+        assert wait_until(lambda: app.state.open == 1)
+        with pytest.raises(ConnectionClosed):
+            silent.recv(timeout=10)
+        assert wait_until(lambda: app.state.open == 0) and app.state.sessions == {}

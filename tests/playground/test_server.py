@@ -126,8 +126,8 @@ def test_a_diverged_network_still_talks_json(playground):
     with tab_on(playground.url, {"activation": "identity", "lr": 10.0}) as tab:
         diverged = tab.ask("step")
         assert diverged["type"] == "diverged" and "learning rate" in diverged["message"]
-        nan = tab.ask("explain", param="W1[0,0]")  # NaN everywhere: null in JSON
-        assert nan["type"] == "explain" and nan["gradient"] is None
+        nan = tab.ask("explain", param="W1[0,0]")  # a cost of inf - inf: NaN, null in JSON
+        assert nan["type"] == "explain" and nan["numeric"] is None
         assert tab.ask("reset")["epoch"] == 0
 
 
@@ -170,6 +170,33 @@ def test_only_loopback_addresses_unless_allowed():
     with contextlib.redirect_stderr(err):
         assert run(["playground", "--host", "0.0.0.0", "--no-browser"]) == 2
     assert "not a loopback address" in err.getvalue()
+
+
+@pytest.mark.parametrize(
+    "argv, said",
+    [
+        (["--port", "70000"], "must be a port from 1 to 65535, got '70000'"),
+        (["--port", "0"], "must be a port from 1 to 65535"),
+        (["--port", "http"], "must be a port from 1 to 65535"),
+        (["--host", "0.0.0.0", "--allow-remote"], "name the host names remote browsers will use"),
+    ],
+)
+def test_a_bad_port_or_unnamed_remote_hosts_are_one_sentence(argv, said, capsys):
+    try:
+        status = run(["playground", "--no-browser", *argv])
+    except SystemExit as e:  # argparse's own errors
+        status = e.code
+    err = capsys.readouterr().err
+    assert status == 2
+    assert said in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_remote_hosts_are_the_named_ones_or_the_single_address():
+    from chainrule.playground.serve import remote_hosts  # (the optional extra)
+
+    assert remote_hosts("192.168.1.4", []) == ["192.168.1.4"]
+    assert remote_hosts("0.0.0.0", ["mybox.local", "10.0.0.2"]) == ["mybox.local", "10.0.0.2"]
+    assert remote_hosts("127.0.0.1", []) == []
 
 
 def test_a_taken_port_gives_a_free_one():

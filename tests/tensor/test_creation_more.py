@@ -115,6 +115,25 @@ def test_normal_passes_a_zero_gradient_to_its_mean_and_std_as_pytorch_does():
         np.testing.assert_array_equal(a, b)
 
 
+def test_generators_seed_and_resume_as_pytorchs_do():
+    for lib in (torch, real):
+        assert lib.Generator().initial_seed() == 67280421310721  # PyTorch's default seed
+        assert lib.Generator(device="cpu").manual_seed(5).initial_seed() == 5
+        lib.manual_seed(11)
+        assert lib.initial_seed() == 11
+    g = torch.Generator().manual_seed(3)
+    state = g.get_state()
+    first = torch.randn(4, generator=g).numpy()
+    again = torch.randn(4, generator=g.set_state(state)).numpy()
+    np.testing.assert_array_equal(first, again)
+    saved = torch.get_rng_state()
+    torch.set_rng_state(saved)
+    np.testing.assert_array_equal(
+        torch.rand(3).numpy(), (torch.set_rng_state(saved), torch.rand(3))[1].numpy()
+    )
+    assert torch.Generator().seed() != torch.Generator().initial_seed()
+
+
 # ------------------------------------------------------------------------ from_numpy
 def test_from_numpy_shares_the_arrays_memory_as_pytorch_does():
     for lib in (torch, real):
@@ -169,6 +188,7 @@ BAD = {
     "randn_like of ints": (lambda: torch.randn_like(torch.arange(3)), InputTypeError, "floats"),
     "from_numpy of a list": (lambda: torch.from_numpy([1, 2]), InputTypeError, "numpy array"),
     "negative steps": (lambda: torch.linspace(0, 1, -1), InputError, "steps"),
+    "a cuda generator": (lambda: torch.Generator(device="cuda"), InputError, "CPU"),
 }
 
 

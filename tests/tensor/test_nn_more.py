@@ -159,6 +159,28 @@ def test_train_eval_apply_and_to():
     assert "CPU only" in _one_line(e)
 
 
+def test_load_state_dict_not_strict_loads_what_fits_and_says_what_did_not():
+    ours, theirs = nn.Sequential(nn.Linear(2, 3), nn.Linear(3, 1)), real.nn.Linear(2, 3)
+    state = {"0.weight": np.ones((3, 2)), "extra": np.zeros(1)}
+    real_state = {"weight": real.ones(3, 2), "extra": real.zeros(1)}
+    result, real_result = (
+        ours.load_state_dict(state, strict=False),
+        theirs.load_state_dict(real_state, strict=False),
+    )
+    assert result.unexpected_keys == real_result.unexpected_keys == ["extra"]
+    assert result.missing_keys == ["0.bias", "1.weight", "1.bias"]
+    assert real_result.missing_keys == ["bias"]
+    assert (ours[0].weight.numpy() == 1).all()
+    assert isinstance(ours[0:1], nn.Sequential) and len(ours[0:1]) == 1
+
+
+def test_setting_a_parameter_to_none_unregisters_it_as_in_pytorch():
+    ours, theirs = nn.Linear(2, 3), real.nn.Linear(2, 3)
+    ours.bias, theirs.bias = None, None
+    assert list(ours.state_dict()) == list(theirs.state_dict()) == ["weight"]
+    assert len(ours.parameters()) == 1
+
+
 def test_shared_parameters_come_once_as_in_pytorch():
     a = nn.Linear(3, 3)
     model = nn.Sequential(a, nn.ReLU(), a)

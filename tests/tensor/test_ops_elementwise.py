@@ -9,11 +9,13 @@ import math
 import autograd.numpy as anp
 import numpy as np
 import pytest
+import torch
 from autograd.scipy.special import expit as ag_expit
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays, mutually_broadcastable_shapes
 
+import chainrule.tensor
 from chainrule.errors import InputError
 from chainrule.tensor import Tensor, concatenate, where
 
@@ -278,3 +280,70 @@ def test_log_through_the_table_is_refused_too():
     with pytest.raises(InputError) as e:
         t.apply("log")
     assert "log" in _one_line(e)
+
+
+# ------------------------------------------------------------------------------------- issue 21
+POWERS_AND_LOGS = {
+    "log10": (lambda t: t.log10(), anp.log10, (rand(3, 4, low=0.2, high=3.0),)),
+    "log2": (lambda t: t.log2(), anp.log2, (rand(3, 4, low=0.2, high=3.0),)),
+    "number_to_a_tensor_power": (lambda t: 10**t, lambda x: 10.0**x, (rand(3, 4),)),
+    "half_to_a_tensor_power": (lambda t: 0.5**t, lambda x: 0.5**x, (rand(3, 4),)),
+    "tensor_to_a_tensor_power": (
+        lambda a, b: a**b,
+        lambda a, b: a**b,
+        (rand(3, 4, low=0.3, high=2.0), rand(4, seed=1)),
+    ),
+    "pow_method_with_a_tensor": (
+        lambda a, b: a.pow(b),
+        lambda a, b: a**b,
+        (rand(2, 3, low=0.3, high=2.0), rand(2, 1, seed=2)),
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(POWERS_AND_LOGS))
+def test_logs_and_powers_match_autograd_and_finite_differences(name):
+    f, g, arrays = POWERS_AND_LOGS[name]
+    check(f, g, *arrays)
+
+
+def test_makemore_learning_rate_exponents_match_pytorch():
+    lre = np.linspace(-3, 0, 7)
+    ours = 10 ** chainrule.tensor.tensor(lre)
+    theirs = 10 ** torch.tensor(lre)
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-15)
+    assert (2 ** chainrule.tensor.tensor([1, 3])).tolist() == (2 ** torch.tensor([1, 3])).tolist()
+    np.testing.assert_allclose(
+        chainrule.tensor.tensor([1.0, 100.0]).log10().numpy(),
+        torch.tensor([1.0, 100.0]).log10().numpy(),
+        rtol=2e-7,  # float32: numpy's and torch's log10 differ in the last bit
+    )
+
+
+COMPARE = ["eq", "ne", "lt", "le", "gt", "ge"]
+
+
+@pytest.mark.parametrize("name", COMPARE)
+def test_comparison_methods_match_pytorch(name):
+    a, b = [[1.0, 2.0, 3.0], [3.0, 2.0, 1.0]], [2.0, 2.0, 2.0]
+    ours = getattr(chainrule.tensor.tensor(a), name)(chainrule.tensor.tensor(b))
+    theirs = getattr(torch.tensor(a), name)(torch.tensor(b))
+    assert ours.dtype == np.bool_ and ours.tolist() == theirs.tolist()
+    assert getattr(chainrule.tensor.tensor(a), name)(2.0).tolist() == theirs.tolist()
+
+
+def test_and_or_xor_not_on_booleans_and_integers_match_pytorch():
+    def logic(lib):
+        p, q = lib.tensor([True, True, False, False]), lib.tensor([True, False, True, False])
+        i, j = lib.tensor([12, 10]), lib.tensor([10, 6])
+        return [r.tolist() for r in (p & q, p | q, p ^ q, ~p, (p > 0) & ~q, i & j, i | j, ~i)]
+
+    assert logic(chainrule.tensor) == logic(torch)
+
+
+def test_and_or_not_on_floats_are_refused_in_one_sentence():
+    x = chainrule.tensor.tensor([1.0, 0.0])
+    for idiom in (lambda: x & x, lambda: x | x, lambda: ~x):
+        with pytest.raises(TypeError) as e:
+            idiom()
+        assert "compare first" in _one_line(e)

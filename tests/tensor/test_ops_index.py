@@ -8,10 +8,12 @@ import autograd.numpy as anp
 import numpy as np
 import pytest
 import torch as real_torch
+import torch.nn.functional as real_F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import chainrule.tensor as torch
+import chainrule.tensor.nn.functional as F
 from chainrule.errors import InputError, InputTypeError
 
 from .opcheck import _one_line, check, rand
@@ -217,3 +219,25 @@ def test_bad_input_is_one_sentence(name):
     with pytest.raises(error, match=words) as e:
         f(torch.zeros(3, 4))
     _one_line(e)
+
+
+@pytest.mark.parametrize("dim", [0, 1, 2, -1, -2, -3])
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_softmax_on_any_dim_as_the_attention_code_calls_it(dim, dtype):
+    """``F.softmax(wei, dim=-1)``, ``torch.softmax(x, dim)``, ``x.softmax(dim)``: PyTorch's values
+    and gradients on every dim of a (B, T, T) tensor, positional or by keyword."""
+
+    def f(lib, x):
+        functional = F if lib is torch else real_F
+        return functional.softmax(x, dim=dim) + lib.softmax(x, dim) * x.softmax(dim=dim)
+
+    against_torch(f, rand(2, 3, 4), dtype=dtype)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_clip_is_clamp_as_in_torch(dtype):
+    against_torch(
+        lambda lib, x: lib.clip(x, -0.5, 0.7) + x.clip(min=0.1) + lib.clip(x, max=1.0),
+        rand(3, 4, seed=3),
+        dtype=dtype,
+    )

@@ -7,6 +7,7 @@ from __future__ import annotations
 import autograd.numpy as anp
 import numpy as np
 import pytest
+import torch as real
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -163,8 +164,6 @@ def test_einsum_contractions_over_random_sizes(case, dtype, seed):
 
 
 def test_equal_is_one_bool_for_shape_and_values():
-    import torch as real
-
     cases = [
         (np.array([1, 2]), np.array([1.0, 2.0])),
         (np.ones(2), np.ones(3)),

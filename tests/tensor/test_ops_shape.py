@@ -6,6 +6,7 @@ from __future__ import annotations
 import autograd.numpy as anp
 import numpy as np
 import pytest
+import torch
 from autograd import grad as ag_grad
 
 from chainrule.errors import InputError
@@ -190,3 +191,42 @@ def test_batched_matmul_is_either_refused_up_front_or_differentiated_correctly(a
     f = lambda x, y: anp.sum(anp.matmul(x, y) * W)
     np.testing.assert_allclose(a.grad, ag_grad(f, 0)(A, B), rtol=1e-10)
     np.testing.assert_allclose(b.grad, ag_grad(f, 1)(A, B), rtol=1e-10)
+
+
+# ------------------------------------------------------------------------------------- issue 21
+LIKE = {
+    # times b, so that b gets a gradient too; autograd's broadcast is a product with ones
+    "view_as": (lambda a, b: a.view_as(b) * b, lambda a, b: anp.reshape(a, b.shape) * b),
+    "reshape_as": (lambda a, b: a.reshape_as(b) * b, lambda a, b: anp.reshape(a, b.shape) * b),
+    "expand_as": (lambda a, b: a.expand_as(b) * b, lambda a, b: a * np.ones(b.shape) * b),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LIKE))
+def test_shaped_like_another_tensor(name):
+    f, g = LIKE[name]
+    shapes = {"expand_as": ((3, 1), (2, 3, 4))}.get(name, ((3, 4), (2, 6)))
+    check(f, g, rand(*shapes[0]), rand(*shapes[1], seed=1))
+
+
+@pytest.mark.parametrize(
+    "shape, sizes",
+    [((3,), (2, 3)), ((3, 1), (3, 4)), ((3, 1), (-1, 5)), ((1, 4), (2, 3, 4)), ((2,), (2,))],
+)
+def test_expand_matches_pytorch_and_sums_the_gradient_back(shape, sizes):
+    x0 = rand(*shape)
+    check(
+        lambda t: t.expand(*sizes),
+        lambda a: a * np.ones(torch.zeros(shape).expand(*sizes).shape),
+        x0,
+    )
+    assert Tensor(x0).expand(sizes).shape == tuple(torch.tensor(x0).expand(*sizes).shape)
+
+
+@pytest.mark.parametrize("shape, sizes", [((3,), (2, 4)), ((2, 3), (3,)), ((3,), (-1, 3))])
+def test_expand_to_an_impossible_shape_is_refused_in_one_sentence(shape, sizes):
+    with pytest.raises(RuntimeError):
+        torch.zeros(shape).expand(*sizes)
+    with pytest.raises(InputError) as e:
+        Tensor(np.zeros(shape)).expand(*sizes)
+    assert str(shape) in _one_line(e)

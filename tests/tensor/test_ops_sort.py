@@ -7,6 +7,7 @@ from __future__ import annotations
 import autograd.numpy as anp
 import numpy as np
 import pytest
+import torch as real
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -95,8 +96,6 @@ def test_cumprod_gradient_is_exact_through_zeros():
 
 @pytest.mark.parametrize("dtype", [np.int64, np.int32, np.bool_])
 def test_integer_and_bool_sorts_and_sums_match_torch(dtype):
-    import torch as real
-
     data = np.array([[3, 1, 3, 0], [1, 1, 0, 2]]).astype(dtype)
     for name in ("sort", "cumsum", "cumprod", "argsort"):
         kwargs = {"descending": True} if name == "argsort" else {}
@@ -129,8 +128,6 @@ def test_sort_topk_cumsum_over_random_shapes_with_ties(shape, data, descending, 
 
 
 def test_a_zero_dim_tensor_sorts_and_sums_as_one_element():
-    import torch as real
-
     for name in ("cumsum", "cumprod"):
         assert getattr(torch.tensor(2.5), name)(0).shape == getattr(real.tensor(2.5), name)(0).shape
     values, indices = torch.tensor(2.5).sort()

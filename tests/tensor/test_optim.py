@@ -137,3 +137,73 @@ def test_lambda_lr_needs_one_function_per_group():
     opt = torch.optim.SGD(_groups(_twins()[0]), lr=0.1)
     with pytest.raises(TypeError, match="one per param"):
         lr_scheduler.LambdaLR(opt, [lambda e: 1.0])
+
+
+def _block(lib, n_embd=8, vocab=11):
+    """The GPT lecture's pieces on (B, T, C): embedding, LayerNorm, a feed-forward block with
+    GELU and Dropout (a residual around it), a ModuleList of two, the head."""
+    n = lib.nn
+
+    class FeedForward(n.Module):
+        def __init__(self):
+            super().__init__()
+            self.ln = n.LayerNorm(n_embd)
+            self.net = n.Sequential(
+                n.Linear(n_embd, 4 * n_embd), n.GELU(), n.Linear(4 * n_embd, n_embd), n.Dropout(0.1)
+            )
+
+        def forward(self, x):
+            return x + self.net(self.ln(x))
+
+    class Model(n.Module):
+        def __init__(self):
+            super().__init__()
+            self.tok = n.Embedding(vocab, n_embd)
+            self.blocks = n.ModuleList([FeedForward(), FeedForward()])
+            self.ln_f = n.LayerNorm(n_embd)
+            self.head = n.Linear(n_embd, vocab)
+
+        def forward(self, idx, targets):
+            x = self.tok(idx)
+            for block in self.blocks:
+                x = block(x)
+            logits = self.head(self.ln_f(x))
+            B, T, C = logits.shape
+            return lib.nn.functional.cross_entropy(logits.view(B * T, C), targets.view(B * T))
+
+    return Model()
+
+
+def test_a_transformer_feed_forward_model_trains_as_pytorchs_step_by_step():
+    """AdamW with decay and no-decay groups, a cosine schedule and gradient clipping, in eval
+    mode for dropout (its masks are random): float64 losses equal to 1e-10 relative."""
+    torch.manual_seed(0)
+    ours = _block(torch).to(torch.float64).eval()
+    theirs = _block(real).double().eval()
+    state = {k: real.from_numpy(v.numpy().copy()) for k, v in ours.state_dict().items()}
+    theirs.load_state_dict(state)
+
+    def groups(model):
+        named = list(model.named_parameters())
+        return [
+            {"params": [p for _, p in named if p.dim() >= 2], "weight_decay": 0.1},
+            {"params": [p for _, p in named if p.dim() < 2], "weight_decay": 0.0},
+        ]
+
+    opt, topt = torch.optim.AdamW(groups(ours), lr=3e-3), real.optim.AdamW(groups(theirs), lr=3e-3)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=10)
+    tsched = real.optim.lr_scheduler.CosineAnnealingLR(topt, T_max=10)
+    rng = np.random.default_rng(2)
+    for _ in range(10):
+        idx, targets = rng.integers(0, 11, (4, 5)), rng.integers(0, 11, (4, 5))
+        losses, norms = [], []
+        for model, o, s, lib in ((ours, opt, sched, torch), (theirs, topt, tsched, real)):
+            o.zero_grad()
+            loss = model(lib.tensor(idx), lib.tensor(targets))
+            loss.backward()
+            norms.append(lib.nn.utils.clip_grad_norm_(model.parameters(), 0.5).item())
+            o.step()
+            s.step()
+            losses.append(loss.item())
+        assert losses[0] == pytest.approx(losses[1], rel=1e-10)
+        assert norms[0] == pytest.approx(norms[1], rel=1e-10)

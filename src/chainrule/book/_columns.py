@@ -16,20 +16,61 @@ import numpy as np
 
 from chainrule.errors import InputError
 from chainrule.network import Network
+from chainrule.protocol import labels_of
 
 FORMS = ("matrix", "per-sample")
 
 
-def stack(data):
+def stack(data, sizes, what: str = "the data"):
     """The ``x`` and ``y`` of a list of ``(x, y)`` pairs as matrices with one sample per row:
-    ``X`` of shape ``(m, n_0)``; ``Y`` of shape ``(m, n_L)`` for column targets, ``(m,)`` for
-    digits."""
-    xs, ys = zip(*data)
-    m = len(xs)
-    # float64 rows in one contiguous array: the engine's products then need no cast or copy
-    X = np.array(xs, dtype=np.float64).reshape(m, -1)
-    Y = np.array(ys, dtype=np.float64).reshape(m, -1) if np.ndim(ys[0]) == 2 else np.asarray(ys)
-    return X, Y
+    ``X`` of shape ``(m, n_0)``; ``Y`` of shape ``(m, n_L)`` when every ``y`` is a target column
+    of ``n_L`` numbers (the book's training data), or labels ``(m,)`` when every ``y`` is a whole
+    number (its validation and test data). Each ``y``'s type decides, never the batch's size."""
+    pairs = list(data)
+    if not pairs:
+        raise InputError(f"{what} is empty; give a list of (x, y) pairs.")
+    if not all(isinstance(p, (tuple, list)) and len(p) == 2 for p in pairs):
+        raise InputError(f"{what} must be a list of (x, y) pairs.")
+    xs, ys = zip(*pairs)
+    m, (n_in, n_out) = len(xs), (sizes[0], sizes[-1])
+    try:  # float64 rows in one contiguous array: the engine's products need no cast or copy
+        X = np.array(xs, dtype=np.float64).reshape(m, -1)
+    except (TypeError, ValueError):
+        X = None
+    if X is None or X.shape[1] != n_in:
+        raise InputError(f"each x in {what} must be a ({n_in}, 1) column of numbers.")
+    labels = [_is_label(y) for y in ys]
+    if all(labels):
+        return X, np.array(ys, dtype=np.int64)
+    if not any(labels) and all(np.size(y) == n_out for y in ys):
+        try:
+            return X, np.array(ys, dtype=np.float64).reshape(m, n_out)
+        except (TypeError, ValueError):
+            pass
+    raise InputError(
+        f"each y in {what} must be a ({n_out}, 1) column of numbers (vectorized_result(j)) or "
+        f"a whole-number label j, all of one kind."
+    )
+
+
+def _is_label(y) -> bool:
+    """A whole number (``int`` or a numpy integer, not a bool): a class label."""
+    return isinstance(y, (int, np.integer)) and not isinstance(y, (bool, np.bool_))
+
+
+def check_sgd(n: int, epochs, mini_batch_size, eta, lmbda=0.0) -> None:
+    """One sentence for SGD's arguments that would fail deep inside or silently train nothing:
+    an empty training set, ``epochs`` not a whole number >= 0, ``mini_batch_size`` not one
+    >= 1, ``eta`` or ``lmbda`` not a finite number >= 0."""
+    if n == 0:
+        raise InputError("training_data is empty; give a list of (x, y) pairs to train on.")
+    for name, value, low in (("epochs", epochs, 0), ("mini_batch_size", mini_batch_size, 1)):
+        if not (_is_label(value) and value >= low):
+            raise InputError(f"{name} must be a whole number >= {low}, not {value!r}.")
+    for name, value in (("eta", eta), ("lmbda", lmbda)):
+        ok = isinstance(value, (int, float, np.number)) and not isinstance(value, bool)
+        if not (ok and np.isfinite(value) and value >= 0):
+            raise InputError(f"{name} must be a finite number >= 0, not {value!r}.")
 
 
 class ColumnNetwork:
@@ -70,11 +111,15 @@ class ColumnNetwork:
         self.weights = [np.random.randn(y, x) for x, y in zip(self.sizes[:-1], self.sizes[1:])]
 
     def _checked(self, arrays, shapes) -> list[np.ndarray]:
-        arrays = [np.array(a, dtype=np.float64) for a in arrays]
-        if [a.shape for a in arrays] != shapes:
+        try:
+            arrays = [np.array(a, dtype=np.float64) for a in arrays]
+            got = [a.shape for a in arrays]
+        except (TypeError, ValueError):  # not a list, ragged, not numbers
+            got = "something else"
+        if got != shapes:
             raise InputError(
                 f"expected arrays of shapes {shapes} for a network of sizes {self.sizes}, got "
-                f"{[a.shape for a in arrays]}."
+                f"{got}."
             )
         return arrays
 
@@ -91,15 +136,21 @@ class ColumnNetwork:
         return [nb[:, None] for nb in nabla_b], nabla_w
 
     def step(self, mini_batch, eta: float, lmbda: float = 0.0, n: int | None = None) -> None:
-        """One step of gradient descent on ``mini_batch`` (a list of ``(x, y)`` columns):
+        """One step of gradient descent on ``mini_batch`` (a list of ``(x, y)`` columns; a
+        whole-number ``y`` is the label of the one-hot target ``vectorized_result(y)``):
         ``w -> (1 - eta lmbda / n) w - (eta / m) sum_x nabla_w C_x``,
         ``b -> b - (eta / m) sum_x nabla_b C_x``."""
-        X, Y = stack(mini_batch)
-        self.engine.update(X, Y, eta, lmbda, n, form=self.form)
+        X, Y = stack(mini_batch, self.sizes, "the mini-batch")
+        self.engine.update(X, self.targets(Y), eta, lmbda, n, form=self.form)
 
-    def predictions(self, data) -> tuple[np.ndarray, np.ndarray]:
+    def targets(self, Y) -> np.ndarray:
+        """Target rows ``(m, n_L)``: ``Y`` itself, or labels ``(m,)`` made one-hot (range
+        checked: one sentence for a label the output layer has no unit for)."""
+        return Y if Y.ndim == 2 else self.engine.targets(Y)
+
+    def predictions(self, data, what: str = "the data") -> tuple[np.ndarray, np.ndarray]:
         """The network's digits for every ``x`` of ``data`` and the digits wanted (a ``(10, 1)``
-        target counts as its most active unit), with every sample in one matrix product."""
-        X, Y = stack(data)
-        wanted = Y.argmax(axis=1) if Y.ndim == 2 else Y
-        return self.engine.feedforward(X).argmax(axis=1), wanted
+        target counts as its most active unit; one output unit answers ``a > 0.5``), with every
+        sample in one matrix product."""
+        X, Y = stack(data, self.sizes, what)
+        return labels_of(self.engine.feedforward(X)), labels_of(Y)

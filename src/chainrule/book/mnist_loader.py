@@ -8,21 +8,47 @@ split: the first 50,000 training images train, the last 10,000 validate, the tes
   ``(784, 1)`` column; in the training list ``y`` is a ``(10, 1)`` one-hot column, in the
   validation and test lists ``y`` is the digit itself.
 
-The files are found in ``$CHAINRULE_DATA/mnist`` (else a user cache) and downloaded, checksums
-verified, when missing: see :mod:`chainrule.data`.
+The files are found in ``DATA_DIR/mnist``, else ``$CHAINRULE_DATA/mnist``, else a user cache's
+(:func:`chainrule.data.data_root`). When they are missing, a line on stderr says where it looked
+and that it downloads them there (checksums verified, see :mod:`chainrule.data`); a ``data_dir``
+that does not exist is refused instead (a mistyped path should not start a download).
 """
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import numpy as np
 
-from chainrule.data import mnist
+from chainrule.data import data_root, mnist
+from chainrule.data.download import MNIST_FILES
+from chainrule.errors import DataError
 
 __all__ = ["load_data", "load_data_wrapper", "vectorized_result"]
 
 
 def load_data(data_dir=None):
     """``(training_data, validation_data, test_data)``, each ``(images (n, 784), labels (n,))``."""
+    folder = data_root(data_dir) / "mnist"
+    if data_dir is not None and not Path(data_dir).expanduser().is_dir():
+        raise DataError(
+            f"the data folder {data_dir} does not exist; give the folder whose mnist subfolder "
+            f"holds MNIST's files, or no folder to use {data_root(None)} (where MNIST is "
+            "downloaded when missing)."
+        )
+    missing = [
+        name
+        for name in MNIST_FILES  # a file counts gzipped or not, as chainrule.data finds it
+        if not any((folder / n).is_file() for n in (name, name.removesuffix(".gz")))
+    ]
+    if missing:
+        print(
+            f"MNIST is not in {folder} ({len(missing)} of its {len(MNIST_FILES)} files are "
+            "missing); downloading them there (about 11 MB) ...",
+            file=sys.stderr,
+            flush=True,
+        )
     d = mnist(data_dir)
     return (d.X_train, d.y_train), (d.X_val, d.y_val), (d.X_test, d.y_test)
 

@@ -13,7 +13,7 @@ import random
 import numpy as np
 
 from chainrule import functions
-from chainrule.book._columns import ColumnNetwork
+from chainrule.book._columns import ColumnNetwork, check_sgd
 
 __all__ = ["Network", "sigmoid", "sigmoid_prime"]
 
@@ -44,6 +44,7 @@ class Network(ColumnNetwork):
         right ("Epoch 0: 9129 / 10000"), else "Epoch 0 complete"."""
         training_data = list(training_data)
         n = len(training_data)
+        check_sgd(n, epochs, mini_batch_size, eta)
         if test_data:
             test_data = list(test_data)
         for j in range(epochs):
@@ -63,7 +64,7 @@ class Network(ColumnNetwork):
     def evaluate(self, test_data) -> int:
         """How many ``(x, digit)`` pairs of ``test_data`` the network gets right (its answer is
         the output neuron with the highest activation)."""
-        got, wanted = self.predictions(test_data)
+        got, wanted = self.predictions(test_data, "test_data")
         return int(np.sum(got == wanted))
 
     def cost_derivative(self, output_activations, y):

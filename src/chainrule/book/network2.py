@@ -14,7 +14,7 @@ import random
 import numpy as np
 
 from chainrule import functions
-from chainrule.book._columns import ColumnNetwork, stack
+from chainrule.book._columns import ColumnNetwork, check_sgd, stack
 from chainrule.book.mnist_loader import vectorized_result
 from chainrule.errors import InputError
 
@@ -104,6 +104,9 @@ class Network(ColumnNetwork):
         evaluation_accuracy, training_cost, training_accuracy)``, one entry per epoch each."""
         training_data = list(training_data)
         n = len(training_data)
+        check_sgd(n, epochs, mini_batch_size, eta, lmbda)
+        if (monitor_evaluation_cost or monitor_evaluation_accuracy) and not evaluation_data:
+            raise InputError("monitoring the evaluation data needs evaluation_data; give it.")
         if evaluation_data:
             evaluation_data = list(evaluation_data)
         evaluation_cost, evaluation_accuracy = [], []
@@ -148,9 +151,8 @@ class Network(ColumnNetwork):
     def total_cost(self, data, lmbda, convert=False) -> float:
         """``(1/N) sum_x C_x + (lmbda / 2N) sum_w w^2`` over the ``N`` samples of ``data``. The
         book passes ``convert=True`` for data whose targets are digits; here their shape says it."""
-        X, Y = stack(data)
-        if Y.ndim == 1:
-            Y = np.eye(self.sizes[-1])[Y]
+        X, Y = stack(data, self.sizes)
+        Y = self.targets(Y)
         cost = self.cost.fn(self.engine.feedforward(X), Y) / len(data)
         return float(cost + 0.5 * (lmbda / len(data)) * sum(np.sum(w**2) for w in self.weights))
 
@@ -168,15 +170,33 @@ class Network(ColumnNetwork):
 
 
 def load(filename) -> Network:
-    """The network saved in ``filename`` by :meth:`Network.save` (the book's JSON format)."""
-    with open(filename) as f:
-        data = json.load(f)
-    if data.get("cost") not in COSTS:
+    """The network saved in ``filename`` by :meth:`Network.save` (the book's JSON format); one
+    sentence when the file is missing, not JSON, or not a network2 file."""
+    try:
+        with open(filename, encoding="utf-8") as f:
+            data = json.load(f)
+    except OSError as e:
+        raise InputError(
+            f"cannot read {filename} ({e.strerror or e}); give the path of a file that "
+            "network2's save() wrote."
+        ) from None
+    except (ValueError, RecursionError):  # JSONDecodeError, UnicodeDecodeError
+        raise InputError(
+            f"{filename} is not JSON; network2.load reads the files network2's save() writes."
+        ) from None
+    if not isinstance(data, dict) or not {"sizes", "weights", "biases", "cost"} <= set(data):
+        raise InputError(
+            f"{filename} is not a network2 file: it needs sizes, weights, biases and cost."
+        )
+    if data["cost"] not in COSTS:
         raise InputError(
             f"{filename} names the cost {data.get('cost')!r}; a network2 file names one of "
             f"{', '.join(COSTS)}."
         )
-    net = Network(data["sizes"], cost=COSTS[data["cost"]])
-    net.weights = data["weights"]
-    net.biases = data["biases"]
+    try:
+        net = Network(data["sizes"], cost=COSTS[data["cost"]])
+        net.weights = data["weights"]
+        net.biases = data["biases"]
+    except InputError as e:
+        raise InputError(f"{filename} holds a damaged network: {e}") from None
     return net

@@ -18,7 +18,8 @@ from chainrule import functions
 from chainrule.data import DATASETS
 from chainrule.data import load as load_dataset
 from chainrule.errors import InputError
-from chainrule.models.registry import ENGINES, INITS, build
+from chainrule.models.registry import DEFAULT_ENGINE, ENGINES, build, inits
+from chainrule.models.registry import help_text as engine_help
 from chainrule.models.store import load
 from chainrule.runs import HISTORY, MODEL, read_history
 
@@ -70,7 +71,7 @@ def model_options(p, activation=None, cost=None, init=None, engine: bool = True)
     choices everywhere; defaults of None are filled in by the command (per data set)."""
     p.add_argument("--layers", type=positive_int, nargs="+", help="layer sizes, e.g. 64 30 10")
     p.add_argument(
-        "--activation", default=activation, choices=sorted(functions.ACTIVATIONS),
+        "--activation", default=activation, choices=sorted(functions.LAYER_ACTIVATIONS),
         help=f"hidden-layer activation (default {activation or 'per data set'})",
     )  # fmt: skip
     p.add_argument(
@@ -78,16 +79,14 @@ def model_options(p, activation=None, cost=None, init=None, engine: bool = True)
         help=f"cost; log_likelihood means a softmax output (default {cost or 'per data set'})",
     )  # fmt: skip
     p.add_argument(
-        "--init", default=init, choices=INITS,
+        "--init", default=init, choices=inits(),
         help=f"normal: N(0,1); scaled: N(0,1/n_in) (default {init or 'per data set'})",
     )  # fmt: skip
     p.add_argument("--dtype", default=DEFAULT_DTYPE, choices=DTYPES, help="default float32")
     p.add_argument("--seed", type=natural_int, default=1, help="seed of the weights (default 1)")
     if engine:
         p.add_argument(
-            "--engine", choices=list(ENGINES), default="network",
-            help="network: the four equations by hand; tensor: Tensor autograd; value: the "
-            "scalar engine (small data only)",
+            "--engine", choices=list(ENGINES), default=DEFAULT_ENGINE, help=engine_help(),
         )  # fmt: skip
     p.add_argument("--data-dir", help="data root (default $CHAINRULE_DATA or a user cache)")
 
@@ -97,7 +96,7 @@ def fresh_model(args, data, hidden):
     data unless ``--layers`` says otherwise."""
     layers = args.layers or [data.n_features, *hidden, data.n_classes]
     return build(
-        getattr(args, "engine", "network"), layers, args.activation, args.cost, args.init,
+        getattr(args, "engine", DEFAULT_ENGINE), layers, args.activation, args.cost, args.init,
         args.dtype, args.seed,
     )  # fmt: skip
 

@@ -28,9 +28,9 @@ from chainrule.cli.common import (
 from chainrule.errors import InputError
 from chainrule.explain import explain
 from chainrule.files import atomic_write
-from chainrule.models.registry import build
+from chainrule.models.registry import build, engine_of, explainer
 
-VALUE_CHECK_SAMPLE = 10  # the Value engine builds one graph of scalars per nudge: check a sample
+SCALAR_CHECK_SAMPLE = 10  # a scalar engine builds one graph of numbers per nudge: check a sample
 
 
 # ---------------------------------------------------------------------------------- check
@@ -51,8 +51,8 @@ def check(args) -> int:
     if not args.float32:
         model = as_float64(model)
     max_params = args.max_params
-    if max_params is None and model.engine == "value":
-        max_params = VALUE_CHECK_SAMPLE
+    if max_params is None and engine_of(model).scalar:
+        max_params = SCALAR_CHECK_SAMPLE
     X = np.asarray(data.X_train[: args.samples], dtype=np.float64)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -115,7 +115,7 @@ def _explained_sample(args):
         if net is None:
             layers = args.layers or [len(x), 1, len(target)]
             net = build(
-                "network", layers, args.activation, args.cost, args.init, "float64", args.seed
+                explainer(), layers, args.activation, args.cost, args.init, "float64", args.seed
             )
         if len(x) != net.sizes[0]:
             raise InputError(f"--input has {len(x)} numbers but the network takes {net.sizes[0]}.")
@@ -157,14 +157,17 @@ def _add_explain(commands, common) -> None:
     p.add_argument("--model", help="run folder or model.npz (default: a fresh small network)")
     p.add_argument("--dataset", help="data set of the sample (default: the run's, else moons)")
     p.add_argument("--sample", type=natural_int, default=0, help="which sample (default 0)")
-    p.add_argument("--split", choices=["train", "test"], default="train")
+    p.add_argument(
+        "--split", choices=["train", "test"], default="train",
+        help="which part of the data set --sample counts in (default train)",
+    )  # fmt: skip
     p.add_argument(
         "--input", type=finite_float, nargs="+", metavar="X", help="a sample given by hand"
     )
     p.add_argument(
         "--target", type=finite_float, nargs="+", metavar="Y", help="its target (label or vector)"
     )
-    model_options(p, "sigmoid", "quadratic", "normal")
+    model_options(p, "sigmoid", "quadratic", "scaled")  # scaled: as train and the playground
     p.add_argument("--format", choices=["text", "markdown", "html"])
     p.add_argument("--out", help="also write it to this file (.md, .html or text)")
     p.set_defaults(run=explain_command)

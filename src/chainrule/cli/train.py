@@ -29,8 +29,9 @@ from chainrule.data import load as load_dataset
 from chainrule.distributed import launched, world
 from chainrule.errors import InputError
 from chainrule.files import RunLock, remove_stale_temporaries
-from chainrule.functions import ACTIVATIONS, COSTS
-from chainrule.models.registry import ENGINES, INITS, engines_taking
+from chainrule.functions import COSTS, LAYER_ACTIVATIONS
+from chainrule.models.registry import DEFAULT_ENGINE, ENGINES, engines_taking, inits
+from chainrule.models.registry import help_text as engine_help
 from chainrule.network import BACKPROP
 from chainrule.runs import SETTINGS, Checkpoint, build_model, finish, load_checkpoint
 from chainrule.stopping import stop_signals
@@ -163,9 +164,15 @@ def _announce(net, settings, data, resume, comm=None) -> str:
         where += f"; on {comm.Get_size()} MPI ranks"
     return (
         f"{net} on {settings['dataset']}: {len(data.X_train)} training, {len(data.X_test)} "
-        f"test samples; {settings['epochs']} epochs, batch {settings['batch_size'] or 'all'}, "
-        f"lr {settings['lr']}, l2 {settings['l2']}, {settings['backprop']} backprop{where}"
+        f"test samples; {_count(settings['epochs'], 'epoch')}, "
+        f"batch {settings['batch_size'] or 'all'}, lr {settings['lr']}, l2 {settings['l2']}, "
+        f"{settings['backprop']} backprop{where}"
     )
+
+
+def _count(n: int, noun: str) -> str:
+    """``1 epoch``, ``2 epochs``."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _summary(args, settings, history, seconds, out) -> None:
@@ -218,14 +225,18 @@ def _settings(args) -> dict:
 
 
 class _View:
-    """What the user sees: a progress bar within each epoch, then a line (or JSON) per epoch."""
+    """What the user sees: a progress bar within each epoch (when stderr is a terminal), then a
+    line (or JSON) per epoch."""
 
     def __init__(self, as_json: bool, epochs: int):
         self.as_json, self.epochs, self.bar = as_json, epochs, None
 
     def progress(self, done, total):
         if self.bar is None:
-            self.bar = tqdm(total=total, unit="batch", leave=False, file=sys.stderr, desc="epoch")
+            self.bar = tqdm(
+                total=total, unit="batch", leave=False, file=sys.stderr, desc="epoch",
+                disable=not sys.stderr.isatty(),  # a bar only on a terminal, not in a log
+            )  # fmt: skip
         self.bar.update(done - self.bar.n)
 
     def close(self):
@@ -276,11 +287,13 @@ def add_parser(commands, common) -> None:
         help="data set (default digits: bundled, no download)",
     )  # fmt: skip
     tr.add_argument("--layers", type=positive_int, nargs="+", help="layer sizes, e.g. 784 30 10")
-    tr.add_argument("--activation", choices=sorted(ACTIVATIONS), help="hidden-layer activation")
+    tr.add_argument(
+        "--activation", choices=sorted(LAYER_ACTIVATIONS), help="hidden-layer activation"
+    )
     tr.add_argument("--cost", choices=sorted(COSTS), help="log_likelihood: a softmax output")
     tr.add_argument(
         "--init",
-        choices=INITS,
+        choices=inits(),
         help="normal: N(0,1); scaled: N(0,1/n_in); xavier, he: tensor engine",
     )
     tr.add_argument("--epochs", type=positive_int)
@@ -293,9 +306,7 @@ def add_parser(commands, common) -> None:
     tr.add_argument("--dtype", choices=DTYPES, default=DEFAULT_DTYPE, help="default float32")
     tr.add_argument("--backprop", choices=BACKPROP, default="matrix", help="network engine only")
     tr.add_argument(
-        "--engine", choices=list(ENGINES), default="network",
-        help="network: the four equations by hand; tensor: Tensor autograd; value: the scalar "
-        "engine (small data only)",
+        "--engine", choices=list(ENGINES), default=DEFAULT_ENGINE, help=engine_help(),
     )  # fmt: skip
     tr.add_argument(
         "--optimizer", choices=OPTIMIZERS, default="sgd",

@@ -6,12 +6,12 @@ top, the largest ``x2``), so a picture costs one forward pass over ``size^2`` sa
 to the page as one byte per pixel, base64: ``t = 0 .. 255`` on the colour scale from orange
 (low) to blue (high); what ``t`` means for each map is said next to it (``range``).
 
-Every neuron's map needs the hidden activations, which only the explicit ``Network`` exposes
-(``Network.forward`` returns each ``z^l`` and ``a^l``); a model of another engine is mirrored in
-a ``Network`` with the same weights (``chainrule.models.twin``). The maps are painted by a
-float32 copy: a pixel holds 8 bits, far coarser than float32's rounding, and tanh and exp run
-about four times faster in float32 (the cost of a frame is mostly the 10,000 points of the output
-map going through the activations).
+Every neuron's map needs the hidden activations, which only an engine that explains per layer
+exposes (``Network.forward`` returns each ``z^l`` and ``a^l``); a model of another engine is
+mirrored in one with the same weights (``chainrule.models.registry.as_explainer``). The maps are
+painted by a float32 copy: a pixel holds 8 bits, far coarser than float32's rounding, and tanh
+and exp run about four times faster in float32 (the cost of a frame is mostly the 10,000 points
+of the output map going through the activations).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import base64
 
 import numpy as np
 
-from chainrule.models import twin
+from chainrule.models.registry import as_explainer
 from chainrule.playground.dataset import features
 
 OUTPUT_SIZE = 100
@@ -46,21 +46,6 @@ def encode(values: np.ndarray, low: float, high: float) -> str:
     return base64.b64encode(t.tobytes()).decode("ascii")
 
 
-def mirror(model, cached=None, dtype="float64"):
-    """A ``Network`` of ``dtype`` with ``model``'s weights: ``model`` itself if it is one, else
-    ``cached`` (when it fits) refreshed through ``set_parameters``, else a new twin."""
-    if model.engine == "network" and np.dtype(model.dtype) == np.dtype(dtype):
-        return model
-    if cached is not None and cached.describe() == {
-        **model.describe(),
-        "engine": "network",
-        "dtype": dtype,
-    }:
-        cached.set_parameters(model.parameters())
-        return cached
-    return twin(model, engine="network", dtype=dtype)
-
-
 class Painter:
     """The grids for one data square and feature list, made once; ``output(model)`` and
     ``neurons(model)`` paint the maps of any engine's model."""
@@ -75,7 +60,7 @@ class Painter:
 
     def painter(self, model):
         """The float32 Network that paints ``model`` (made once, its weights refreshed)."""
-        self.net = mirror(model, self.net, "float32")
+        self.net = as_explainer(model, "float32", self.net)
         return self.net
 
     def output(self, model) -> dict:

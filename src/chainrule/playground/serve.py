@@ -84,12 +84,8 @@ def remote_hosts(host: str, remote) -> list[str]:
 def serve(host="127.0.0.1", port=DEFAULT_PORT, browser=True, remote=None):
     """Serve until interrupted; print the URL and open it in the browser. ``remote`` (None:
     loopback only) lists the host names remote browsers may use (see :func:`remote_hosts`)."""
+    names = [] if remote is None else remote_hosts(host, remote)
     sock = bind(host, port, allow_remote=remote is not None)
-    try:
-        names = remote_hosts(host, remote or [])
-    except InputError:
-        sock.close()
-        raise
     url = url_of(sock)
     note = "" if not port or url.endswith(f":{port}/") else f" (port {port} was taken)"
     print(f"chainrule playground: {url}{note}  (Ctrl-C to stop)", flush=True)

@@ -19,6 +19,7 @@ import logging
 import math
 import secrets
 from functools import partial
+import weakref
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -30,6 +31,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from chainrule.errors import ChainruleError
+from chainrule.models.registry import menus
 from chainrule.playground import keep, requests
 from chainrule.playground.guard import SameOrigin, allowed_hosts, origins
 from chainrule.playground.requests import (
@@ -56,6 +58,8 @@ BUSY = (
     f"the playground already has {MAX_SESSIONS} sessions open, its limit; close a tab (or wait) "
     "and reload this page."
 )
+BUDGET = 0.03  # seconds of training steps per frame (a frame of a slow network is part of an epoch)
+_TURNS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # event loop -> its play turns
 
 
 class Connection:
@@ -92,29 +96,49 @@ class Connection:
         await self.socket.send_text(text)
 
     def advance(self):
-        """One epoch and its frame (None when training diverged)."""
-        if not self.session.train_epoch():
+        """One frame's work: training steps for at most ``BUDGET`` seconds or to the end of the
+        epoch under way, then the frame (None when training diverged)."""
+        if not self.session.train(BUDGET):
             return None
         return self.session.frame()
 
     async def play(self) -> None:
-        """Epoch after epoch until paused, diverged, or the tab is gone."""
-        while self.playing:
-            await self.room.wait()
-            if not self.playing:
-                break
-            try:
-                frame = await self.call(self.advance)
-            except Exception as e:  # a bug: tell the page and stop playing, keep the session
-                log.exception("playground training failed")
-                frame, self.session.diverged = None, f"training stopped: internal error ({e!r})."
-            if frame is None:
-                self.playing = False
-                await self.send({"type": "diverged", "message": self.session.diverged})
-                await self.send({"type": "paused"})
-                break
-            await self.send(frame)
-        self.player = None
+        """Frame after frame until paused, diverged, or the tab is gone. The play loops of all
+        tabs take turns (``turns``: first come, first served, one frame's work at a time), so
+        each gets its share of the CPU and a tab's own requests are never queued behind them;
+        a closed tab's work stops after the step under way (``Session.stop``)."""
+        try:
+            while self.playing:
+                await self.room.wait()
+                if not self.playing:
+                    break
+                async with self.turns():
+                    try:
+                        frame = await self.call(self.advance)
+                    except Exception as e:  # a bug: tell the page, stop playing, keep the session
+                        log.exception("playground training failed")
+                        frame = None
+                        self.session.diverged = f"training stopped: internal error ({e!r})."
+                if frame is None:
+                    self.playing = False
+                    await self.send({"type": "diverged", "message": self.session.diverged})
+                    await self.send({"type": "paused"})
+                    break
+                await self.send(frame)
+        except asyncio.CancelledError:  # the socket closed: the worker thread stops too
+            self.session.stop.set()
+            raise
+        finally:
+            self.player = None
+
+    @staticmethod
+    def turns() -> asyncio.Lock:
+        """The running event loop's one lock that the play loops queue for (asyncio's lock wakes
+        its waiters in order)."""
+        loop = asyncio.get_running_loop()
+        if loop not in _TURNS:
+            _TURNS[loop] = asyncio.Lock()
+        return _TURNS[loop]
 
     def start(self) -> None:
         """Start the play loop (a task on the event loop; the epochs run in a worker thread)."""
@@ -191,7 +215,8 @@ async def socket(websocket: WebSocket):
         except ChainruleError as e:  # settings from a bad URL: start from the defaults
             session, notes = await asyncio.to_thread(Session), [f"{e} (defaults restored)"]
         conn = state.sessions[name] = Connection(websocket, session)
-        await conn.send({"type": "hello", "session": name, "notes": notes, "choices": choices()})
+        hello = {"type": "hello", "session": name, "notes": notes, "choices": choices()}
+        await conn.send({**hello, "engines": menus()})  # each engine's label, inits, capabilities
         await conn.send(session.data())
         await conn.send(await conn.call(session.frame))
         while True:
@@ -199,7 +224,7 @@ async def socket(websocket: WebSocket):
             if message["type"] == "websocket.disconnect":
                 break
             await handle(conn, message)
-    except (WebSocketDisconnect, TimeoutError):
+    except (WebSocketDisconnect, asyncio.TimeoutError):  # (TimeoutError's alias from 3.11)
         pass
     finally:
         state.open -= 1

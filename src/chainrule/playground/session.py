@@ -23,16 +23,16 @@ from chainrule.check import as_float64, gradcheck
 from chainrule.errors import ChainruleError, InputError
 from chainrule.explain import explain, parse_param
 from chainrule.models import ENGINES, build, twin
-from chainrule.models.registry import VALUE_ENGINE_LIMIT, parameter_count
+from chainrule.models.registry import as_explainer, parameter_count
 from chainrule.playground import dataset
 from chainrule.playground import settings as config
-from chainrule.playground.frames import Painter, mirror
+from chainrule.playground.frames import Painter
 from chainrule.playground.stepthrough import stages
-from chainrule.train import Epoch, History, finite
+from chainrule.train import Epoch, History, Loop, Position, TrainingDiverged, guard
 
 AGREEMENT_SAMPLES = 32  # the engines are compared on this many training samples
 CHECK_SAMPLES = 10  # the gradient check's batch
-VALUE_AGREEMENT_LIMIT = 2_000  # parameters; beyond this the value engine is left out
+SCALAR_AGREEMENT_LIMIT = 2_000  # parameters; beyond this a scalar engine is left out
 
 
 class Session:
@@ -40,6 +40,7 @@ class Session:
 
     def __init__(self, settings: dict | None = None):
         self.lock = threading.Lock()
+        self.stop = threading.Event()  # set when the page has gone: training stops between steps
         self.settings: dict = {}
         self.problem = None
         self.model = None
@@ -90,15 +91,12 @@ class Session:
         self.test_X = dataset.features(p.test_points, s["features"])
         self.cost, outputs, notes = config.output_layer(s, p)
         self.sizes = [len(s["features"]), *s["layers"], outputs]
-        if s["engine"] == "value" and parameter_count(self.sizes) > VALUE_ENGINE_LIMIT:
-            raise InputError(
-                "this network is too large for the value engine; pick network or tensor."
-            )
         if rebuild or self.model is None:
             self.reset()
         elif s["engine"] != self.model.engine:
             self.model = twin(self.model, engine=s["engine"], cost=self.cost)
             self._targets()
+        self._steps = None  # the epoch under way goes on with the new settings
         self.painter = Painter(p.domain, s["features"], p.regression, p.classes)
         self.notes = notes
         return notes
@@ -118,6 +116,7 @@ class Session:
         self.rng = np.random.default_rng(s["seed"])
         self.history = History(dict(s))
         self.epoch, self.diverged = 0, None
+        self.position, self._steps = Position(), None
         self._net = None
         self._targets()
 
@@ -129,39 +128,54 @@ class Session:
             self.Y, self.test_Y = model.targets(p.y), model.targets(p.test_y)
 
     # ------------------------------------------------------------------------------ training
-    def train_epoch(self) -> bool:
-        """One epoch of mini-batch steps; False (and ``diverged`` set) when the weights ran off."""
+    def train(self, budget: float | None = None) -> bool:
+        """Mini-batch steps of chainrule.train's loop (``Loop.steps``: the same shuffles, steps
+        and divergence rule as ``chainrule train``) until the epoch ends, ``budget`` seconds have
+        passed (None: no limit), or ``stop`` is set: so a frame may be part of an epoch. At an
+        epoch's end its scores go to the history. False (and ``diverged`` set: the loop's
+        sentence) when the weights or the cost ran off; it stays so until a reset."""
         if self.diverged:
             return False
-        s, model = self.settings, self.model
-        n = len(self.X)
-        size = min(s["batch"], n)
-        order = self.rng.permutation(n)
-        start = time.perf_counter()
-        with np.errstate(all="ignore"):
-            for k in range(0, n, size):
-                batch = order[k : k + size]
-                model.step(
-                    self.X.take(batch, 0), self.Y.take(batch, 0), s["lr"], s["l2"], n, l1=s["l1"]
-                )
-        seconds = time.perf_counter() - start
-        self.epoch += 1
-        cost, accuracy, test_cost, test_accuracy = self.scores()
-        if not (finite(model) and np.isfinite(cost)):
-            self.diverged = (
-                f"training diverged in epoch {self.epoch} with learning rate {s['lr']:g}: the "
-                f"cost or the weights became NaN or huge; training paused. Lower the learning "
-                f"rate (try {s['lr'] / 10:g}) and press reset."
+        s = self.settings
+        if self._steps is None:  # an epoch begins, or resumes after a change of settings
+            size = min(s["batch"], len(self.X))
+            loop = Loop(
+                self.model, self.X, self.problem.y, self.Y, None, size, s["lr"], s["l2"], self.rng,
+                l1=s["l1"],
             )
+            self._steps = loop.steps(self.position, self.history)
+        start = time.perf_counter()
+        try:
+            with np.errstate(all="ignore"):
+                for done in self._steps:
+                    self.position.batch = done
+                    if self.stop.is_set() or (
+                        budget is not None and time.perf_counter() - start >= budget
+                    ):
+                        self.position.seconds += time.perf_counter() - start
+                        return True
+                self._steps = None
+                seconds = self.position.seconds + time.perf_counter() - start
+                scores = self.scores()
+                guard(self.model, s["lr"], self.position.epoch, cost=scores[0])
+        except TrainingDiverged as e:
+            self._steps = None
+            self.diverged = f"{e} Training paused: press reset."
             return False
-        self.history.epochs.append(
-            Epoch(self.epoch, cost, accuracy, test_cost, test_accuracy, seconds)
-        )
+        self.epoch = self.position.epoch
+        self.history.epochs.append(Epoch(self.epoch, *scores, seconds))
+        self.position = Position(self.epoch + 1)
         return True
 
+    def train_epoch(self) -> bool:
+        """The rest of the epoch under way (``train`` with no budget)."""
+        return self.train()
+
     def scores(self) -> tuple[float, float, float, float]:
-        """``(cost, accuracy, test cost, test accuracy)``; accuracy is NaN for regression."""
-        s, model = self.settings, self.model
+        """``(cost, accuracy, test cost, test accuracy)``; accuracy is NaN for regression.
+        Measured on the float64 ``Network`` with the model's weights (``net``): the same numbers
+        to rounding, at the cost of arrays, not of one Python object per number."""
+        s, model = self.settings, self.net()
         with np.errstate(all="ignore"):
             if self.problem.regression:
                 n = len(self.X)
@@ -177,13 +191,14 @@ class Session:
 
     # ------------------------------------------------------------------------------ frames
     def net(self):
-        """The model as a float64 Network (itself, or a mirror with its weights)."""
-        self._net = mirror(self.model, self._net)
+        """The model in float64 on an engine that explains per layer (itself, or a mirror with
+        its weights: ``chainrule.models.registry.as_explainer``)."""
+        self._net = as_explainer(self.model, cached=self._net)
         return self._net
 
     def frame(self, gradients: bool = True) -> dict:
         """What the page draws after a step: scores, parameters, their gradient on the whole
-        training set, the output's and every neuron's heat map."""
+        training set (on ``net``, as the scores), the output's and every neuron's heat map."""
         with np.errstate(all="ignore"):  # a diverged network's overflow is expected here
             cost, accuracy, test_cost, test_accuracy = self.scores()
             frame = {
@@ -198,7 +213,7 @@ class Session:
                 "neurons": self.painter.neurons(self.model),
             }
             if gradients:
-                frame["grads"] = _lists(self.model.gradient(self.X, self.Y))
+                frame["grads"] = _lists(self.net().gradient(self.X, self.Y))
         return frame
 
     def data(self) -> dict:
@@ -230,7 +245,8 @@ class Session:
         """``chainrule.explain.explain`` for one parameter on training sample ``index``, with
         the parameter's value and its gradient on the whole training set."""
         x, target = self.sample(index)
-        found = explain(self.model, x, target, param)
+        with np.errstate(all="ignore"):  # a diverged network's overflow is expected here
+            found = explain(self.model, x, target, param)
         kind, layer, where = parse_param(self.model, param)
         name = f"{kind}{layer}"
         return {
@@ -283,9 +299,9 @@ class Session:
         X, Y = self.X[:AGREEMENT_SAMPLES], self.Y[:AGREEMENT_SAMPLES]
         mine = self.model.gradient(X, Y)
         rows = []
-        for engine in ENGINES:
-            if engine == "value" and (
-                self.cost != "quadratic" or parameter_count(self.sizes) > VALUE_AGREEMENT_LIMIT
+        for engine, entry in ENGINES.items():
+            if (entry.costs is not None and self.cost not in entry.costs) or (
+                entry.scalar and parameter_count(self.sizes) > SCALAR_AGREEMENT_LIMIT
             ):
                 continue
             other = self.model if engine == self.model.engine else twin(self.model, engine=engine)

@@ -14,8 +14,7 @@ import numbers
 from chainrule import functions
 from chainrule.data import planar
 from chainrule.errors import InputError
-from chainrule.models import ENGINES
-from chainrule.network import INITS
+from chainrule.models.registry import DEFAULT_ENGINE, ENGINES, engine_info
 from chainrule.playground.dataset import DATA_SETS, FEATURES
 
 DEFAULTS = {
@@ -30,7 +29,7 @@ DEFAULTS = {
     "activation": "tanh",
     "cost": "quadratic",
     "init": "scaled",
-    "engine": "network",
+    "engine": DEFAULT_ENGINE,
     "lr": 0.1,
     "batch": 10,
     "l1": 0.0,
@@ -50,7 +49,7 @@ LABELS = {
 }
 DATA = ("data", "points", "noise", "ratio", "classes", "seed")
 NETWORK = ("features", "layers", "activation", "cost", "init", "seed")
-ACTIVATIONS = [a for a in functions.ACTIVATIONS if a not in ("exp", "log")]  # (not activations)
+ACTIVATIONS = list(functions.LAYER_ACTIVATIONS)
 COSTS = list(functions.COSTS)
 MAX_LAYERS, MAX_WIDTH = 6, 8
 
@@ -66,8 +65,8 @@ def merge(current: dict, changes: dict) -> dict:
     _choice(s, "data", [*DATA_SETS, "csv"])
     _choice(s, "activation", ACTIVATIONS)
     _choice(s, "cost", COSTS)
-    _choice(s, "init", INITS)
     _choice(s, "engine", list(ENGINES))
+    _choice(s, "init", engine_info(s["engine"]).inits)
     _whole(s, "points", 10, 2000)
     _whole(s, "classes", 2, planar.MAX_CLASSES)
     _whole(s, "seed", 0, 2**31)
@@ -106,16 +105,17 @@ def output_layer(s: dict, problem) -> tuple[str, int, list[str]]:
                 "targets in [-1, 1]."
             )
         return "quadratic", 1, notes
-    if s["engine"] == "value":
+    costs = engine_info(s["engine"]).costs
+    if costs is not None:  # an engine with its own few costs: the first, one-hot targets
         notes.append(
-            "the value engine (one Python object per number) takes only the quadratic cost"
+            f"the {s['engine']} engine takes only the {' or '.join(costs)} cost"
             + (
                 "; one output per class, one-hot targets, no softmax."
                 if problem.classes > 2
                 else "."
             )
         )
-        return "quadratic", problem.classes if problem.classes > 2 else 1, notes
+        return costs[0], problem.classes if problem.classes > 2 else 1, notes
     if problem.classes > 2:
         if cost != "log_likelihood":
             notes.append(
@@ -179,7 +179,6 @@ def choices() -> dict:
         "activation": list(ACTIVATIONS),
         "cost": list(COSTS),
         "engine": list(ENGINES),
-        "init": list(INITS),
         "max_layers": MAX_LAYERS,
         "max_width": MAX_WIDTH,
     }

@@ -42,6 +42,21 @@ def sgd_step(model, loss, k: int, steps: int = 100) -> None:
         p.data -= lr * p.grad
 
 
+def lit_neuron(model, X, least: float = 0.01):
+    """``(neuron, x)``: the first input row of ``X`` and neuron of the first layer for which every
+    gradient of ``out = relu(w . x + b)`` is non-zero, and at least ``least`` in size (it shows in
+    a picture's four decimals). With the ReLU on (``w . x + b > 0``) ``dout/db = 1``,
+    ``dout/dw_i = x_i`` and ``dout/dx_i = w_i``; with it off every one is 0. None when no pair
+    qualifies."""
+    for x in X:
+        for neuron in model.layers[0].neurons:
+            weights = [w.data for w in neuron.w]
+            pre = sum(w * xi for w, xi in zip(weights, x)) + neuron.b.data
+            if pre > 0 and min(map(abs, [*weights, *x])) >= least:
+                return neuron, x
+    return None
+
+
 def train_moons(steps: int = 100, seed: int = 1337, callback=None):
     """Train the demo MLP for ``steps`` full-batch steps; ``callback(k, loss, accuracy)`` sees each.
 

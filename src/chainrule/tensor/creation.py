@@ -10,6 +10,7 @@ repeatable, but the numbers are not PyTorch's.
 
 from __future__ import annotations
 
+import copy
 import math
 
 from chainrule.errors import InputError, InputTypeError
@@ -31,6 +32,8 @@ __all__ = [
     "full",
     "full_like",
     "get_default_dtype",
+    "get_rng_state",
+    "initial_seed",
     "int32",
     "int64",
     "linspace",
@@ -46,7 +49,9 @@ __all__ = [
     "randint",
     "randn",
     "randn_like",
+    "seed",
     "set_default_dtype",
+    "set_rng_state",
     "tensor",
     "zeros",
     "zeros_like",
@@ -160,25 +165,74 @@ def arange(start, end=None, step=1, dtype=None, requires_grad=False) -> Tensor:
 
 
 # ------------------------------------------------------------------------ random numbers
+_DEFAULT_SEED = 67280421310721  # what a new torch.Generator() starts from
+
+
 class Generator:
     """A random number stream: ``g = Generator().manual_seed(2147483647)``, passed as
-    ``generator=g`` to ``randn``, ``rand``, ``randint``, ``multinomial``."""
+    ``generator=g`` to ``randn``, ``rand``, ``randint``, ``normal``, ``multinomial``. A new one
+    starts from PyTorch's default seed, so an unseeded program repeats itself as PyTorch's does
+    (with numpy's PCG64 numbers, not PyTorch's). ``get_state()`` is PCG64's state, a dict."""
 
-    def __init__(self, seed: int | None = None):
-        self.rng = xp.random.default_rng(seed)
+    device = "cpu"
+
+    def __init__(self, device="cpu"):
+        if str(device).split(":")[0] != "cpu":
+            raise InputError(f"chainrule's random numbers live on the CPU, not {device!r}.")
+        self.manual_seed(_DEFAULT_SEED)
 
     def manual_seed(self, seed: int) -> Generator:
         """Reseed this stream with ``seed``; returns self (torch.Generator.manual_seed)."""
-        self.rng = xp.random.default_rng(int(seed))
+        self._seed = int(seed)
+        self.rng = xp.random.default_rng(self._seed)
+        return self
+
+    def initial_seed(self) -> int:
+        """The seed this stream was last seeded with."""
+        return self._seed
+
+    def seed(self) -> int:
+        """Reseed from the operating system's entropy; returns the new seed."""
+        seed = int(xp.random.default_rng().integers(2**63))
+        self.manual_seed(seed)
+        return seed
+
+    def get_state(self) -> dict:
+        """A copy of the stream's state, for ``set_state`` to resume from."""
+        return copy.deepcopy(self.rng.bit_generator.state)
+
+    def set_state(self, state: dict) -> Generator:
+        """Resume the stream from a ``get_state()``."""
+        self.rng.bit_generator.state = copy.deepcopy(state)
         return self
 
 
-_GLOBAL = Generator(0)
+_GLOBAL = Generator().manual_seed(0)
 
 
 def manual_seed(seed: int) -> Generator:
     """Seed the global stream (what random functions use without ``generator=``)."""
     return _GLOBAL.manual_seed(seed)
+
+
+def initial_seed() -> int:
+    """The global stream's seed."""
+    return _GLOBAL.initial_seed()
+
+
+def seed() -> int:
+    """Reseed the global stream from the operating system's entropy; returns the seed."""
+    return _GLOBAL.seed()
+
+
+def get_rng_state() -> dict:
+    """The global stream's state (``set_rng_state`` resumes from it)."""
+    return _GLOBAL.get_state()
+
+
+def set_rng_state(state: dict) -> None:
+    """Resume the global stream from a ``get_rng_state()``."""
+    _GLOBAL.set_state(state)
 
 
 def _rng(generator):

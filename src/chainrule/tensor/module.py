@@ -8,6 +8,8 @@ order, so ``named_parameters()`` can walk them: ``"0.weight"``, ``"0.bias"``, ``
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from chainrule.errors import InputError, InputTypeError
@@ -45,6 +47,10 @@ class Module:
             self._modules[name] = value
         elif name in self._buffers:
             self._buffers[name] = value
+        elif value is None:  # model.bias = None: no longer a parameter (or child), as PyTorch
+            for table in (self._parameters, self._modules):
+                if name in table:
+                    table[name] = None
         object.__setattr__(self, name, value)
 
     def register_buffer(self, name: str, value: Tensor | None) -> None:
@@ -215,16 +221,20 @@ class Module:
         graph sharing their memory, as PyTorch's (``copy.deepcopy`` it to keep a snapshot)."""
         return {name: Tensor(p._data) for name, p in self._named_state()}
 
-    def load_state_dict(self, state: dict) -> None:
-        """Copy arrays into the parameters, checking names and shapes first (all or nothing)."""
+    def load_state_dict(self, state: dict, strict: bool = True, assign: bool = False):
+        """Copy arrays into the parameters and buffers, checking names and shapes first (all or
+        nothing). ``strict=False`` loads the names both sides have and skips the rest. Returns
+        ``(missing_keys, unexpected_keys)`` as PyTorch does."""
         params = dict(self._named_state())
-        missing, unexpected = set(params) - set(state), set(state) - set(params)
-        if missing or unexpected:
+        missing = [k for k in params if k not in state]
+        unexpected = [k for k in state if k not in params]
+        if strict and (missing or unexpected):
             raise InputError(
                 f"state_dict does not fit this model: missing {sorted(missing)}, unexpected "
                 f"{sorted(unexpected)}."
             )
         state = {k: v._data if isinstance(v, Tensor) else v for k, v in state.items()}
+        params = {k: p for k, p in params.items() if k in state}
         for name, p in params.items():
             if np.shape(state[name]) != p.shape:
                 raise InputError(
@@ -234,6 +244,15 @@ class Module:
         for name, p in params.items():
             p._data[...] = state[name]
             mark_changed(p)
+        return IncompatibleKeys(missing, unexpected)
+
+
+class IncompatibleKeys(NamedTuple):
+    """What ``load_state_dict`` could not match: names the model has that the state lacks,
+    and names the state has that the model lacks."""
+
+    missing_keys: list
+    unexpected_keys: list
 
 
 def _indent(text: str) -> str:

@@ -142,7 +142,7 @@ class Sequential(Module):
 
     def __getitem__(self, i):
         if isinstance(i, slice):
-            return type(self)(dict(list(self._modules.items())[i]))
+            return Sequential(dict(list(self._modules.items())[i]))
         return list(self._modules.values())[i]
 
     def __len__(self):

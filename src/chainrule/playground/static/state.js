@@ -2,18 +2,19 @@
 // the cost history for the curve, and frame counts. No maths here: every number is the server's.
 
 export const state = {
-  settings: null,   // as the server last confirmed them
+  settings: null, // as the server last confirmed them
   choices: null,
-  data: null,       // points, labels, sizes, domain (a "data" message)
-  frame: null,      // the last frame
-  curve: [],        // [epoch, training cost, test cost] per frame
-  received: 0,      // frames received
-  sent: 0,          // frames the server had sent when last asked
+  data: null, // points, labels, sizes, domain (a "data" message)
+  frame: null, // the last frame
+  curve: [], // [epoch, training cost, test cost] per frame
+  received: 0, // frames received
+  sent: 0, // frames the server had sent when last asked
   playing: false,
   colorBy: "weight",
-  view: { showtest: false, discretize: false },  // the output panel's switches (in the URL too)
-  stages: null, stageIndex: 0,
-  picked: null,     // the parameter whose tooltip is pinned
+  view: { showtest: false, discretize: false }, // the output panel's switches (in the URL too)
+  stages: null,
+  stageIndex: 0,
+  picked: null, // the parameter whose tooltip is pinned
 };
 
 const LISTS = ["features", "layers"];
@@ -24,8 +25,14 @@ export function settingsFromUrl(hash = location.hash) {
   const params = new URLSearchParams(hash.replace(/^#/, ""));
   const settings = {};
   for (const [key, value] of params) {
-    if (key === "colorby") { state.colorBy = value; continue; }
-    if (key in state.view) { state.view[key] = value === "1"; continue; }
+    if (key === "colorby") {
+      state.colorBy = value;
+      continue;
+    }
+    if (key in state.view) {
+      state.view[key] = value === "1";
+      continue;
+    }
     if (key === "layers") settings[key] = value === "" ? [] : value.split(",").map(Number);
     else if (LISTS.includes(key)) settings[key] = value.split(",").filter(Boolean);
     else if (NUMBERS.includes(key)) settings[key] = Number(value);
@@ -50,6 +57,6 @@ export function rememberInUrl() {
 
 export function addToCurve(frame) {
   const last = state.curve[state.curve.length - 1];
-  if (last && frame.epoch <= last[0]) state.curve = state.curve.filter(p => p[0] < frame.epoch);
+  if (last && frame.epoch <= last[0]) state.curve = state.curve.filter((p) => p[0] < frame.epoch);
   if (frame.cost !== null) state.curve.push([frame.epoch, frame.cost, frame.test_cost]);
 }

@@ -11,7 +11,7 @@ export function connect(settings, onMessage) {
   const scheme = location.protocol === "https:" ? "wss" : "ws";
   socket = new WebSocket(`${scheme}://${location.host}/ws`);
   socket.onopen = () => socket.send(JSON.stringify({ settings }));
-  socket.onmessage = event => {
+  socket.onmessage = (event) => {
     const message = JSON.parse(event.data);
     if (message.type === "frame") socket.send(JSON.stringify({ op: "ack", seq: message.seq }));
     listener(message);
@@ -26,17 +26,20 @@ export function connect(settings, onMessage) {
 
 export function request(op, body = {}) {
   const id = nextId++;
-  return new Promise(resolve => {
+  return new Promise((resolve) => {
     waiting.set(id, { resolve });
     socket.send(JSON.stringify({ op, id, ...body }));
   });
 }
 
-export function fileAsText(file) { return file.text(); }
+export function fileAsText(file) {
+  return file.text();
+}
 
 export async function fileAsBase64(file) {
   const bytes = new Uint8Array(await file.arrayBuffer());
   let text = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  for (let i = 0; i < bytes.length; i += 0x8000)
+    text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
   return btoa(text);
 }

@@ -11,10 +11,14 @@ export function num(x) {
 }
 
 // A number inside TeX: negative ones in parentheses (for products).
-export function texNum(x) { const t = num(x); return Number(x) < 0 ? `(${t})` : t; }
+export function texNum(x) {
+  const t = num(x);
+  return Number(x) < 0 ? `(${t})` : t;
+}
 
 export function typeset(element, tex, display = false) {
-  if (window.katex) window.katex.render(tex, element, { throwOnError: false, displayMode: display });
+  if (window.katex)
+    window.katex.render(tex, element, { throwOnError: false, displayMode: display });
   else element.textContent = tex;
   element.dataset.tex = tex;
 }
