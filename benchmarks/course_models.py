@@ -8,9 +8,12 @@ import line swapped, as tests/course does). One thread for both (``torch.set_num
 who goes first rotating); a round times ``--steps`` steps of each after one warm-up step; the
 number is the median over rounds of the time per step, and the ratio is chainrule / PyTorch
 (below 1: chainrule is faster). ``--profile MODEL`` instead prints where chainrule's time goes
-(cProfile, the functions with the most time of their own).
+(cProfile, the functions with the most time of their own). ``--prototype [NAME ...]`` patches
+engine changes not (yet) in src/ into chainrule first (``PROTOTYPES``; checked to give the same
+losses) and records the run in its own section: what each change would bring.
 
 Run: python benchmarks/course_models.py --rounds 9 --steps 50
+     python benchmarks/course_models.py --rounds 9 --steps 50 --prototype
 """
 
 from __future__ import annotations
@@ -269,14 +272,16 @@ def main(argv=None) -> None:
         "--prototype",
         nargs="*",
         choices=sorted(PROTOTYPES),
-        help="time chainrule with these engine changes patched in (prints, leaves RESULTS.md)",
+        help="time chainrule with these engine changes patched in (none named: all)",
     )
     parser.add_argument("--no-write", action="store_true", help="print, leave RESULTS.md")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
+    title = "The course's models: a training step, chainrule vs PyTorch"
     if args.prototype is not None:
-        same_losses(args.prototype or list(PROTOTYPES))
-        args.no_write = True
+        chosen = args.prototype or list(PROTOTYPES)
+        same_losses(chosen)
+        title += ", with prototypes patched in: " + ", ".join(chosen)
     if args.profile:
         profile(args.profile, args.steps)
         return
@@ -292,11 +297,13 @@ def main(argv=None) -> None:
         "One training step (forward, backward, optimizer) of the course's models, "
         f"examples/course's code on each framework, one thread, medians of {args.rounds} "
         f"alternating rounds of {args.steps} steps; ratio = chainrule / PyTorch "
-        "(<= 1.0x required, 0.8x the goal).\n\n" + "\n".join(lines)
+        "(<= 1.0x required, 0.8x the goal). Load average at the end of the run: "
+        f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (other programs shared the machine: "
+        "both frameworks' times move with it, the ratio less).\n\n" + "\n".join(lines)
     )
     print(body)
     if not args.no_write:
-        write_section("The course's models: a training step, chainrule vs PyTorch", body)
+        write_section(title, body)
 
 
 if __name__ == "__main__":

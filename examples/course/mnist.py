@@ -19,13 +19,13 @@ import os
 from pathlib import Path
 
 import numpy as np
-from chainrule.tensor.utils.data import DataLoader, TensorDataset
 
 import chainrule.tensor as torch
 import chainrule.tensor.nn as nn
 import chainrule.tensor.nn.functional as F
 import chainrule.tensor.optim as optim
 from chainrule.tensor.optim.lr_scheduler import StepLR
+from chainrule.tensor.utils.data import DataLoader, TensorDataset
 
 
 class Net(nn.Module):

@@ -85,3 +85,21 @@ def test_a_file_pytorch_wrote_is_refused(tmp_path):
         chainrule_torch.load(path)
     chainrule_torch.save({"w": chainrule_torch.ones(2)}, tmp_path / "ours.pt")
     assert chainrule_torch.load(tmp_path / "ours.pt")["w"].tolist() == [1.0, 1.0]
+
+
+def test_what_the_page_says_is_different_or_missing():
+    """docs/from-pytorch.md's list: Tensor(1.0) is float64 where torch.tensor(1.0) is float32;
+    backward takes no create_graph; no CUDA; no convolutions, recurrent layers or complex
+    tensors. (.data and the in-place rules: tests/tensor/test_ops_inplace.py.)"""
+    assert chainrule_torch.Tensor(1.0).dtype == chainrule_torch.float64
+    assert chainrule_torch.tensor(1.0).dtype == chainrule_torch.float32
+    x = chainrule_torch.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(TypeError):
+        (x * x).sum().backward(create_graph=True)
+    with pytest.raises(ChainruleError, match="CPU"):
+        x.to("cuda")
+    for name in ("Conv2d", "RNN", "LSTM"):
+        assert hasattr(torch.nn, name) and not hasattr(chainrule_torch.nn, name)
+    assert not hasattr(chainrule_torch, "complex64") and not hasattr(
+        chainrule_torch, "sparse_coo_tensor"
+    )
