@@ -16,7 +16,8 @@ MAX_LINES = 420  # "a few hundred lines at most"
 # Imports inside functions, each for a reason said beside it in the code.
 LATE_IMPORTS = {
     "cli/__init__.py": "the Ctrl-C guard is in place before numpy and the engines load",
-    "distributed.py": "mpi4py stays optional (the distributed extra), loaded only under a launcher",
+    "distributed/collective.py": "mpi4py stays optional (the distributed extra): only under a "
+    "launcher",
 }
 
 

@@ -192,3 +192,61 @@ def test_without_a_launcher_mpi4py_is_never_imported(tmp_path):
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env
     )
     assert result.stdout.splitlines()[-1] == "0 False", result.stderr
+
+
+# ------------------------------------------------------------ start-up: every rank ends together
+LEAVER = "from mpi4py import MPI; import sys; MPI.COMM_WORLD.bcast(None, root=0); sys.exit(1)"
+
+
+def test_a_rank_that_leaves_after_the_settings_ends_the_job_naming_it(tmp_path):
+    # Issue 19, point 8: rank 0 waited forever in the start-up's agreement (allgather).
+    out = tmp_path / "run"
+    result = subprocess.run(
+        [str(MPIEXEC), "-n", "1", str(CHAINRULE), "train", "xor", "--epochs", "2", "--out",
+         str(out), ":", "-n", "1", sys.executable, "-c", LEAVER],
+        capture_output=True, text=True, timeout=120,
+        env={**os.environ, "CHAINRULE_MPI_TIMEOUT": "3"},
+    )  # fmt: skip
+    assert result.returncode != 0
+    assert errors(result.stderr) == [
+        "chainrule: error: rank 1 of 2 stopped answering (killed, crashed or hung for more than "
+        "3s) while the job started; start it again."
+    ]
+    assert not (out / "model.npz").exists()
+
+
+@pytest.mark.parametrize("bad", [0, 1], ids=["rank 0", "rank 1"])
+def test_a_bad_flag_on_one_rank_ends_every_rank_with_its_sentence(tmp_path, bad):
+    # Issue 19, point 9: the rank with the bad flag left before MPI started, and the other one
+    # waited for it in MPI's initialisation forever.
+    good = [str(CHAINRULE), "train", "xor", "--epochs", "2", "--out", str(tmp_path / "run")]
+    wrong = [str(CHAINRULE), "train", "xor", "--epochs", "abc"]
+    first, second = (wrong, good) if bad == 0 else (good, wrong)
+    result = subprocess.run(
+        [str(MPIEXEC), "-n", "1", *first, ":", "-n", "1", *second],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 2
+    said = [line for line in result.stderr.splitlines() if "error:" in line]
+    assert said == [
+        "chainrule train: error: argument --epochs: must be a positive whole number, got 'abc'; "
+        "see `chainrule train --help`."
+    ]
+    assert not (tmp_path / "run" / "model.npz").exists()
+
+
+@pytest.mark.parametrize("delay", [0.2, 1.0, 2.5])
+def test_ctrl_c_while_the_ranks_start_ends_every_rank(tmp_path, delay):
+    # Issue 19, point 9: Ctrl-C reached one rank before MPI started and the other inside it.
+    process = subprocess.Popen(
+        [str(MPIEXEC), "-n", "2", str(CHAINRULE), "train", "xor", "--epochs", "300", "--out",
+         str(tmp_path / "run")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    time.sleep(delay)
+    process.send_signal(signal.SIGINT)  # the launcher passes it to every rank
+    _, stderr = process.communicate(timeout=90)  # ended, whatever each rank was doing
+    assert process.returncode != 0, stderr
+    # (a rank still in Python's own start-up, before chainrule's first line, may print
+    # Python's KeyboardInterrupt instead; what chainrule says is the one sentence)
+    assert all(line.startswith("chainrule: interrupted") for line in errors(stderr)), stderr

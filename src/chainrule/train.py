@@ -258,7 +258,8 @@ def diverged(lr: float, epoch: int, step: int | None = None, cost=None) -> Train
 class Loop:
     """One training run's fixed parts: the model, the training data (``Y``: its targets), the
     optional test pair, the batch size, the learning rate and the L2 and L1 strengths (read at
-    every step, so they may change between steps), and the random generator that shuffles each epoch.
+    every step, so they may change between steps), and the random generator that shuffles each
+    epoch.
 
     ``steps`` is the loop itself, one mini-batch step at a time; ``epoch`` runs the rest of an
     epoch and measures it; ``train`` drives ``epoch`` and the playground drives ``steps``. The
@@ -284,8 +285,8 @@ class Loop:
 
     def steps(self, position: Position, history: History) -> Iterator[int]:
         """The rest of epoch ``position.epoch``, from mini-batch ``position.batch`` on: one step
-        of ``model.step(X_batch, Y_batch, lr, l2, n[, l1])`` per mini-batch of a shuffle of the ``n``
-        samples, yielding how many of the epoch's mini-batches are done after each.
+        of ``model.step(X_batch, Y_batch, lr, l2, n[, l1])`` per mini-batch of a shuffle of the
+        ``n`` samples, yielding how many of the epoch's mini-batches are done after each.
 
         The shuffle is drawn from ``rng`` as it stood when the epoch began
         (``position.rng_state``, recorded here on the epoch's first call), so a later call with

@@ -27,6 +27,12 @@ def main(argv: list[str] | None = None) -> int:
         # Imported here, not above: numpy, matplotlib and the engines take a second to load,
         # and Ctrl-C in that second must be one line, not a traceback (the guard above).
         from chainrule.cli.app import run
+    except SystemExit:  # Ctrl-C while starting: under MPI, every rank of the job ends with it
+        from chainrule.distributed import abort_job, launched
+
+        if launched():
+            abort_job(130)
+        raise
     finally:
         signal.signal(signal.SIGINT, guard)
     return run(argv)

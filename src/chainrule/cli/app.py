@@ -7,6 +7,7 @@ import argparse
 import sys
 
 from chainrule.cli import demo, inspect, pictures, playground, train
+from chainrule.distributed import abort_job, launched
 from chainrule.errors import ChainruleError
 
 
@@ -14,8 +15,16 @@ class Parser(argparse.ArgumentParser):
     """argparse, with a usage error said in one line (and exit status 2), like every other."""
 
     def error(self, message: str):
-        """Print ``PROG: error: MESSAGE; see `PROG --help`.`` and exit with status 2."""
-        self.exit(2, f"{self.prog}: error: {message}; see `{self.prog} --help`.\n")
+        """Print ``PROG: error: MESSAGE; see `PROG --help`.`` and exit with status 2; under an MPI
+        launcher every rank of the job ends with it (the others would wait for this one)."""
+        text = f"{self.prog}: error: {message}; see `{self.prog} --help`.\n"
+        if launched():
+            sys.stderr.write(text)
+            try:
+                abort_job(2)
+            except ChainruleError:  # no mpi4py: the launcher's other ranks fail the same way
+                raise SystemExit(2) from None
+        self.exit(2, text)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -53,4 +62,6 @@ def run(argv: list[str] | None = None) -> int:
         if getattr(args, "debug", False):
             raise
         print("chainrule: interrupted; nothing half-written was left behind.", file=sys.stderr)
+        if launched():  # (the other ranks may be waiting for this one: all end together)
+            abort_job(130)
         return 130

@@ -17,78 +17,34 @@ except ``step``, ``evaluate`` and ``grad_norms``, which work on the rank's shard
 ranks. Shuffles need no exchange: every rank draws the same permutation from the same seed.
 Rank 0 alone gets the callbacks, the progress and the checkpoint.
 
-Faults: each step's Allreduce is nonblocking and polled against a deadline (``timeout``
-seconds, or four times the slowest step so far). A rank that stops answering (killed, hung, or
-reported lost by the launcher with SIGUSR1) is named by a short roll call among the survivors,
-one of them says so in one sentence, and the job is aborted: no hang. Stop requests (Ctrl-C,
-SIGTERM) ride in the same buffer, so every rank stops after the same step; a NaN in any rank's
-gradient becomes NaN in every rank's sum, so the loop's divergence check stops all ranks alike.
+Faults (see :mod:`chainrule.distributed.collective`): every collective has a deadline, so a
+rank that stops answering is named and the job ends in seconds. Stop requests (Ctrl-C, SIGTERM)
+ride in the step's buffer, so every rank stops after the same step; a NaN in any rank's gradient
+becomes NaN in every rank's sum, so the loop's divergence check stops all ranks alike.
 """
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import inspect
 import json
-import os
 import signal
-import sys
-import threading
 import time
 
 import numpy as np
 
-from chainrule.data import load as load_dataset
-from chainrule.errors import ChainruleError, InputError
+from chainrule.distributed.collective import (
+    Collective,
+    ends_job,
+    on_lost_notice,
+    say_resume,
+    say_start,
+)
+from chainrule.errors import InputError
 from chainrule.protocol import ModelBase
-from chainrule.runs import build_model
-from chainrule.stopping import stop_signals
-from chainrule.train import TrainingInterrupted
 from chainrule.train import train as train_loop
 
-__all__ = [
-    "RankLost", "Replica", "apply_gradient", "fit", "job", "launched", "shard", "train", "world",
-]  # fmt: skip
-
-# Set by the launchers of MPICH/Intel MPI (PMI), Open MPI, PMIx (Slurm) and MVAPICH: their
-# presence says "started by mpiexec" without importing mpi4py (which would start MPI).
-LAUNCHER_VARIABLES = ("PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "MV2_COMM_WORLD_SIZE")
-TIMEOUT = 20.0  # seconds a rank waits for the others in one step (CHAINRULE_MPI_TIMEOUT)
-ROLL_CALL = 2.0  # seconds the survivors of a timeout listen for each other
-_ALIVE = 7  # the roll call's message tag
-
-
-class RankLost(ChainruleError):
-    """A rank stopped answering mid-run; ``lost`` lists them and ``reporter`` is True on the one
-    survivor that tells the user."""
-
-    def __init__(self, message: str, lost: list[int], reporter: bool):
-        super().__init__(message)
-        self.lost, self.reporter = lost, reporter
-
-
-def launched() -> bool:
-    """True when this process was started by an MPI launcher (``mpiexec``, ``srun``, ...)."""
-    return any(name in os.environ for name in LAUNCHER_VARIABLES)
-
-
-def world():
-    """``MPI.COMM_WORLD``, or one sentence saying how to install MPI support."""
-    return _mpi().COMM_WORLD
-
-
-def _mpi():
-    try:
-        # Imported here, not at the top: mpi4py is the optional `distributed` extra, and
-        # importing it starts MPI, which a plain `chainrule train` must never do.
-        from mpi4py import MPI
-    except ImportError:
-        raise InputError(
-            "distributed training needs mpi4py and an MPI library; install chainrule[distributed] "
-            "(pip install 'chainrule[distributed]')."
-        ) from None
-    return MPI
+__all__ = ["Replica", "agreement", "apply_gradient", "check_agreement", "shard", "train"]
 
 
 def shard(rows, rank: int, size: int):
@@ -125,7 +81,7 @@ class Replica:
     def __init__(self, model, comm, stop=None, timeout: float | None = None):
         self.model, self.comm, self.stop = model, comm, stop
         self.rank, self.size = comm.Get_rank(), comm.Get_size()
-        self.collective = _Collective(comm, timeout)
+        self.collective = Collective(comm, timeout)
         shapes = {k: v.shape for k, v in model.parameters().items()}
         counts = [int(np.prod(s)) for s in shapes.values()]
         # One buffer for all layers' gradients plus one slot for the stop request: one Allreduce.
@@ -194,72 +150,6 @@ class Replica:
         return [float(np.linalg.norm(gradient[f"W{l}"])) for l in range(1, len(self.sizes))]
 
 
-class _Collective:
-    """Allreduce with a deadline: a dead or hung rank ends the run in seconds, not never."""
-
-    def __init__(self, comm, timeout: float | None):
-        self.comm, self.MPI = comm, _mpi()
-        self.timeout = float(os.environ.get("CHAINRULE_MPI_TIMEOUT", TIMEOUT) or TIMEOUT)
-        if timeout is not None:
-            self.timeout = float(timeout)
-        self.longest = 0.0  # the slowest step so far: a big model earns a longer wait
-        self.notice = None  # set when the launcher reports a lost process (SIGUSR1)
-
-    def allreduce(self, buffer: np.ndarray) -> None:
-        """Sum ``buffer`` over all ranks in place."""
-        MPI = self.MPI
-        try:
-            request = self.comm.Iallreduce(MPI.IN_PLACE, buffer, op=MPI.SUM)
-            deadline = time.perf_counter() + max(self.timeout, 4 * self.longest)
-            polls = 0
-            while not request.Test():
-                if self.notice is not None or time.perf_counter() > deadline:
-                    break
-                polls += 1
-                if polls > 2000:  # spin briefly (a fast step), then yield the core
-                    time.sleep(1e-4)
-            else:
-                return
-        except MPI.Exception:
-            pass
-        self.lost()
-
-    def lost(self):
-        """Roll call: every survivor tells every other it is alive and listens ``ROLL_CALL``
-        seconds; whoever is silent is lost. Raises RankLost (the lowest survivor reports)."""
-        comm, rank, size = self.comm, self.comm.Get_rank(), self.comm.Get_size()
-        heard, inbox, sends = {rank}, {}, []
-        for other in range(size):
-            if other != rank:
-                try:
-                    sends.append(comm.Isend(np.ones(1), dest=other, tag=_ALIVE))
-                    inbox[other] = (comm.Irecv(np.zeros(1), source=other, tag=_ALIVE), np.zeros(1))
-                except self.MPI.Exception:
-                    pass
-        end = time.perf_counter() + ROLL_CALL
-        while time.perf_counter() < end and len(heard) < size:
-            for other, (request, _) in inbox.items():
-                try:
-                    if other not in heard and request.Test():
-                        heard.add(other)
-                except self.MPI.Exception:
-                    pass
-            time.sleep(0.01)
-        lost = sorted(set(range(size)) - heard)
-        named = ", ".join(str(r) for r in lost) or "unknown"
-        wait = max(self.timeout, 4 * self.longest)
-        why = (
-            "was reported lost by the launcher (killed or crashed)"
-            if self.notice
-            else f"stopped answering (killed, crashed or hung for more than {wait:.0f}s)"
-        )
-        raise RankLost(
-            f"rank {named} of {size} {why}",
-            lost,
-            reporter=rank == min(heard),
-        )
-
-
 def agreement(settings: dict, X, y, test=None) -> tuple[str, str]:
     """``(settings hash, data hash)``: the run's settings as JSON, and the data's shapes, dtypes
     and bytes (BLAKE2b). Ranks that differ in either would train different runs."""
@@ -272,9 +162,9 @@ def agreement(settings: dict, X, y, test=None) -> tuple[str, str]:
     return hashlib.blake2b(text, digest_size=16).hexdigest(), data.hexdigest()
 
 
-def check_agreement(comm, settings: dict, X, y, test=None) -> None:
+def check_agreement(collective: Collective, settings: dict, X, y, test=None) -> None:
     """Compare every rank's hashes with rank 0's once, at start; one sentence if they differ."""
-    hashes = comm.allgather(agreement(settings, X, y, test))
+    hashes = collective.allgather(agreement(settings, X, y, test))
     for rank, (mine, data) in enumerate(hashes):
         if mine != hashes[0][0]:
             raise InputError(
@@ -317,99 +207,19 @@ def train(model, X, y, *args, comm, timeout: float | None = None, on_lost=None, 
         )
     settings = {k: a[k] for k in ("epochs", "batch_size", "lr", "l2", "seed")}
     settings.update(model=model.describe(), samples=n)
-    check_agreement(comm, settings, np.asarray(X), np.asarray(y), a["test"])
-    model.set_parameters(comm.bcast(model.parameters() if rank == 0 else None, root=0))
-    resume = comm.bcast(resume if rank == 0 else None, root=0)
     replica = Replica(model, comm, a["stop"], timeout)
-    lead = rank == 0
-    previous = _on_lost_notice(replica.collective)
+    collective = replica.collective
+    previous = on_lost_notice(collective)
     try:
+        with ends_job(comm, say_start):
+            check_agreement(collective, settings, np.asarray(X), np.asarray(y), a["test"])
+            model.set_parameters(collective.bcast(model.parameters() if rank == 0 else None))
+            resume = collective.bcast(resume if rank == 0 else None)
         a.update(model=replica, resume=resume, stop=replica.stopped)
-        if not lead:
+        if rank != 0:
             a.update(callbacks=(), progress=None, checkpoint=None)
-        return train_loop(**a)
-    except RankLost as lost:
-        if lost.reporter:
-            (on_lost or _say)(lost)
-            sys.stderr.flush()
-        else:
-            time.sleep(1.0)  # let the reporter speak before the job goes down
-        comm.Abort(1)
-        os._exit(1)  # MPICH's Abort can return before the launcher's kill arrives
+        with ends_job(comm, on_lost or say_resume):
+            return train_loop(**a)
     finally:
         if previous is not None:
             signal.signal(signal.SIGUSR1, previous)
-
-
-def _say(lost: RankLost) -> None:
-    print(f"chainrule: error: {lost}; resume from the last checkpoint.", file=sys.stderr)
-
-
-def _on_lost_notice(collective: _Collective):
-    """MPICH's launcher (with -disable-auto-cleanup) signals SIGUSR1 to the survivors when a
-    process dies: note it so the current Allreduce gives up at once. Returns the old handler."""
-    if not hasattr(signal, "SIGUSR1") or threading.current_thread() is not threading.main_thread():
-        return None
-
-    def notice(number, frame):
-        collective.notice = number
-
-    return signal.signal(signal.SIGUSR1, notice)
-
-
-# ---------------------------------------------------------------- the ranks of `chainrule train`
-def fit(model, data, settings: dict, *, comm=None, on_lost=None, **options):
-    """Train ``model`` on a data set's training rows with a run's ``settings`` (``epochs``,
-    ``batch_size``, ``lr``, ``l2``, ``seed``), scored on its test rows each epoch: chainrule.train's
-    loop in this process (``comm`` None), or :func:`train` shared by the ranks of ``comm``.
-    ``options``: the loop's others (``callbacks``, ``progress``, ``checkpoint``, ``resume``,
-    ``stop``). Returns the History."""
-    loop = train_loop if comm is None else functools.partial(train, comm=comm, on_lost=on_lost)
-    return loop(
-        model, data.X_train, data.y_train, epochs=settings["epochs"],
-        batch_size=settings["batch_size"], lr=settings["lr"], l2=settings["l2"],
-        test=(data.X_test, data.y_test), seed=settings["seed"], **options,
-    )  # fmt: skip
-
-
-def job(comm, lead, settings_for, on_lost=None) -> int:
-    """A training job's roles, decided here; every rank calls this (``comm`` None: no MPI, the one
-    process leads). Returns the process's exit status.
-
-    Rank 0 runs ``lead(share)``: it prepares the run (folder, model, data), calls
-    ``share(settings)`` when it is ready to train, trains through :func:`fit` and alone speaks
-    and writes. Every other rank waits for those settings (told ``None`` when rank 0 failed
-    before, it ends with status 2: rank 0 said why), makes its own with ``settings_for(rank 0's)``
-    (a new run: from its own command line, so that the start-up agreement catches a different
-    one), builds the same model and data set and runs the shared loop: quiet, writing nothing.
-    A failure on one rank alone is said with its rank and ends the whole job."""
-    if comm is None:
-        return lead(lambda settings: None)
-    if comm.Get_rank() == 0:
-        shared = []
-        try:
-            return lead(lambda settings: shared.append(comm.bcast(settings, root=0)))
-        finally:
-            if not shared:
-                comm.bcast(None, root=0)  # rank 0 failed before training: the others end too
-    theirs = comm.bcast(None, root=0)
-    if theirs is None:
-        return 2
-    try:
-        settings = settings_for(theirs)
-        model = build_model(settings)
-        data = load_dataset(
-            settings["dataset"], data_dir=settings["data_dir"], dtype=settings["dtype"]
-        )
-    except ChainruleError as e:  # this rank alone failed: say so, and end the whole job
-        print(f"chainrule: error on rank {comm.Get_rank()}: {e}", file=sys.stderr, flush=True)
-        comm.Abort(2)
-        os._exit(2)  # MPICH's Abort can return before the launcher's kill arrives
-    with stop_signals() as stopped:
-        try:
-            fit(model, data, settings, comm=comm, on_lost=on_lost, stop=stopped)
-        except TrainingInterrupted:
-            return 130
-        except ChainruleError:
-            return 2  # every rank raised it alike; rank 0 says it
-    return 0
