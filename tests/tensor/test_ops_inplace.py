@@ -7,6 +7,9 @@ import numpy as np
 import pytest
 import torch
 from conftest import numeric_gradient
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import array_shapes, arrays
 
 import chainrule.tensor
 from chainrule.errors import InputError
@@ -328,3 +331,42 @@ def test_setting_an_index_out_of_range_is_an_index_error_in_one_sentence():
     assert "(3,)" in _one_line(e) and "5" in str(e.value)
     with pytest.raises(IndexError):
         torch.zeros(3)[5] = 1.0
+
+
+ARITHMETIC = {"iadd": "__iadd__", "isub": "__isub__", "imul": "__imul__", "idiv": "__itruediv__"}
+
+
+@st.composite
+def in_place_case(draw):
+    """A shape for ``y``, a shape that broadcasts to it for the operand (never beyond it), a dtype,
+    and values in [-2, 2] (operands of a division at least 0.5 away from zero)."""
+    shape = draw(array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=4))
+    cut = draw(st.integers(0, len(shape)))  # fewer leading dimensions, some sizes 1
+    w_shape = tuple(draw(st.sampled_from([n, 1])) for n in shape[cut:])
+    dtype = draw(st.sampled_from(["float32", "float64"]))
+    values = st.floats(-2.0, 2.0, width=32)
+    away = st.one_of(st.floats(0.5, 2.0, width=32), st.floats(-2.0, -0.5, width=32))
+    x = draw(arrays(np.float64, shape, elements=values))
+    w = draw(arrays(np.float64, w_shape, elements=away))
+    return x, w, dtype
+
+
+@pytest.mark.parametrize("how", sorted(ARITHMETIC))
+@settings(max_examples=40, deadline=None)
+@given(case=in_place_case())
+def test_in_place_arithmetic_over_random_shapes_and_dtypes_matches_pytorch(how, case):
+    x0, w0, dtype = case
+    results = []
+    for lib in (torch, chainrule.tensor):
+        x = lib.tensor(x0, dtype=getattr(lib, dtype), requires_grad=True)
+        w = lib.tensor(w0, dtype=getattr(lib, dtype), requires_grad=True)
+        y = x * 2 - 1
+        getattr(y, ARITHMETIC[how])(w)
+        (y * y).sum().backward()
+        results.append([t.detach().numpy() for t in (y, x.grad, w.grad)])
+    # a gradient sums at most 64 terms of size <= 400 (|y / w| <= 10, |y| <= 5, |w| >= 0.5), in
+    # an order numpy and torch may choose differently: 64 * 400 * eps bounds the difference
+    rtol, atol = {"float32": (1e-4, 5e-3), "float64": (1e-10, 1e-9)}[dtype]
+    for theirs, ours in zip(*results):
+        assert ours.dtype == theirs.dtype and ours.shape == theirs.shape
+        np.testing.assert_allclose(ours, theirs, rtol=rtol, atol=atol)

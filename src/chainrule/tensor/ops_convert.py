@@ -80,17 +80,17 @@ def _tolist(self):
 
 
 @method("__float__")
-def _float(self):
+def _python_float(self):
     return float(_one_number(self))
 
 
 @method("__int__")
-def _int(self):
+def _python_int(self):
     return int(_one_number(self))
 
 
 @method("__bool__")
-def _bool(self):
+def _python_bool(self):
     if self._data.size != 1:
         raise TensorRuntimeError(
             f"the truth value of a tensor with {self._data.size} elements is ambiguous; "
@@ -142,25 +142,25 @@ def _to_back(g, out):
 
 
 @method("float")
-def _float(self):
+def _to_float(self):
     return self.to(xp.float32)
 
 
 @method("double")
-def _double(self):
+def _to_double(self):
     return self.to(xp.float64)
 
 
 @method("long")
-def _long(self):
+def _to_long(self):
     return self.to(xp.int64)
 
 
 @method("int")
-def _int(self):
+def _to_int(self):
     return self.to(xp.int32)
 
 
 @method("bool")
-def _bool(self):
+def _to_bool(self):
     return self.to(xp.bool_)
