@@ -203,22 +203,32 @@ def test_in_place_ops_in_a_graph_are_recorded_as_pytorch_records_them(how):
         np.testing.assert_allclose(got, numeric_gradient(forward, a), rtol=1e-5, atol=1e-6)
 
 
-def test_the_backprop_ninja_line_changes_the_values_as_pytorch_and_refuses_backward_through_it():
-    """``dlogits = F.softmax(logits, 1); dlogits[range(n), Yb] -= 1`` (makemore part 4) gives
-    PyTorch's values. Backward through it is refused: ``y[i] -= v`` reads ``y[i]`` first, and
-    chainrule's graph links that read to the tensor, not to the version it read (PyTorch links
-    versions, and computes it); the refusal is the version check's, never a wrong gradient."""
+@pytest.mark.parametrize("made_by", ["softmax", "an_addition"])
+def test_the_backprop_ninja_line_and_later_uses_backpropagate_as_in_pytorch(made_by):
+    """``dlogits[range(n), Yb] -= 1`` (makemore part 4) reads ``dlogits[...]`` and then changes
+    ``dlogits``; ``z = y + 1; y += 1`` uses ``y`` and then changes it. Indexing's and addition's
+    rules need no old values, so backward goes through (to each tensor as it was when used);
+    softmax's needs its result, so backward through a changed softmax is refused. As PyTorch."""
     logits0, labels = rand(3, 4, seed=9), [0, 3, 1]
-    values = []
+    results = []
     for lib in (torch, chainrule.tensor):
         logits = lib.tensor(logits0, requires_grad=True)
-        dlogits = lib.nn.functional.softmax(logits, 1)
+        dlogits = lib.nn.functional.softmax(logits, 1) if made_by == "softmax" else logits + 0.5
         dlogits[range(3), labels] -= 1
         dlogits /= 3
-        values.append(dlogits.detach().numpy().copy())
-    np.testing.assert_allclose(values[1], values[0], rtol=1e-12)
-    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
-        dlogits.sum().backward()
+        y = logits * 2
+        z = y + 1
+        y += 1
+        y *= logits
+        loss = (dlogits * dlogits).sum() + (z * z).sum() + y.sum()
+        if made_by == "softmax":
+            with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+                loss.backward()
+            continue
+        loss.backward()
+        results.append([t.detach().numpy().copy() for t in (dlogits, loss, logits.grad)])
+    for theirs, ours in zip(*results):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-14)
 
 
 def test_a_linear_layer_adding_its_bias_in_place_trains_as_in_pytorch():

@@ -18,7 +18,6 @@ records an in-place change made inside a graph).
 from __future__ import annotations
 
 from chainrule.errors import (
-    IndexOutOfRangeError,
     InputError,
     InputTypeError,
     TensorRuntimeError,
@@ -27,12 +26,12 @@ from chainrule.tensor.backend import FLOAT_DTYPES, xp
 from chainrule.tensor.graph import (
     CHANGES,
     GRAD_ENABLED,
-    check_unchanged,
     is_grad_enabled,
     mark_changed,
     no_grad,
     reads_output,
     set_grad_enabled,
+    shapes_only,
     topological_order,
 )
 
@@ -45,6 +44,7 @@ __all__ = [
     "no_grad",
     "reads_output",
     "set_grad_enabled",
+    "shapes_only",
 ]
 
 
@@ -116,6 +116,7 @@ class Tensor:
 
     __slots__ = (
         "_backward",
+        "_before",
         "_grad",
         "_grad_t",
         "_inputs",
@@ -260,16 +261,13 @@ class Tensor:
             return
         grads = {self: gradient}  # dL/d(node) for the operations reached so far (by identity)
         owned = {id(gradient)}  # arrays a leaf may not keep as its .grad without copying
-        changes = CHANGES[0]
-        order = topological_order(self)
+        order = topological_order(self, CHANGES[0])  # refuses changed values before any rule runs
         for node in reversed(order):
             g = grads.pop(node, None)
             if g is None:
                 continue
             if node._retain:
                 _accumulate(node, g, owned)
-            if changes != node._stamp:
-                check_unchanged(node)
             for tensor, ig in zip(node._inputs, node._backward(g, node)):
                 if ig is None or not tensor.requires_grad:
                     pass
@@ -353,20 +351,6 @@ def _accumulate(node: Tensor, g, owned: set) -> None:
 
 def _data(x):
     return x._data if isinstance(x, Tensor) else x
-
-
-def index_error(x: Tensor, error: IndexError) -> IndexOutOfRangeError:
-    """numpy's IndexError in one sentence, still an IndexError (``for`` relies on it)."""
-    return IndexOutOfRangeError(f"cannot index a tensor of shape {x.shape}: {error}.")
-
-
-def _index(index):
-    """Tensors inside an index (integer arrays, masks) become their arrays; so do ranges."""
-    if isinstance(index, tuple):
-        return tuple(_data(i) if not isinstance(i, range) else xp.asarray(i) for i in index)
-    if isinstance(index, range):
-        return xp.asarray(index)
-    return _data(index)
 
 
 def check_dim(x: Tensor, dim: int, extra: int = 0) -> int:
