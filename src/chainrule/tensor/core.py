@@ -276,10 +276,10 @@ class Tensor:
                     grads[tensor] = ig if previous is None else previous + ig
                 elif (
                     tensor._grad is None
-                    and ig.base is None
-                    and id(ig) not in owned
-                    and ig.dtype == tensor._data.dtype
                     and type(ig) is xp.ndarray
+                    and ig.base is None
+                    and ig.dtype is tensor._data.dtype  # else _accumulate casts it
+                    and id(ig) not in owned
                 ):
                     owned.add(id(ig))  # a leaf, the usual case: a fresh array it can keep
                     tensor._grad = ig

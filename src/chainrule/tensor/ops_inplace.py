@@ -38,9 +38,10 @@ __all__: list[str] = []
 def _in_place(self, change, rule=None, operand=None, saved=()):
     """Apply ``change`` to the array; record it (see the module's docstring) when a graph is
     being built and ``self`` or the tensor ``operand`` requires grad."""
-    grad_of_operand = isinstance(operand, Tensor) and operand.requires_grad
     try:
-        if GRAD_ENABLED[0] and (self.requires_grad or grad_of_operand):
+        if GRAD_ENABLED[0] and (
+            self.requires_grad or (isinstance(operand, Tensor) and operand.requires_grad)
+        ):
             others = () if operand is None else (as_tensor(operand, self),)
             return record_in_place(self, change, rule, others, saved)
         change(self._data)
