@@ -45,7 +45,9 @@ def docstring_block() -> str:
 
 def test_the_docstring_lists_each_method_under_the_module_that_defines_it():
     block = docstring_block()
-    assert block in Tensor.__doc__, f"paste this into Tensor's docstring:\n{block}"
+    assert block in Tensor.__doc__, (
+        f"run `python tests/tensor/test_methods.py` to write this into Tensor's docstring:\n{block}"
+    )
 
 
 def test_every_method_outside_the_class_body_was_attached_by_core_method():

@@ -7,6 +7,9 @@ import numpy as np
 import pytest
 import torch
 from conftest import numeric_gradient
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import array_shapes, arrays
 
 import chainrule.tensor
 from chainrule.errors import InputError
@@ -200,22 +203,32 @@ def test_in_place_ops_in_a_graph_are_recorded_as_pytorch_records_them(how):
         np.testing.assert_allclose(got, numeric_gradient(forward, a), rtol=1e-5, atol=1e-6)
 
 
-def test_the_backprop_ninja_line_changes_the_values_as_pytorch_and_refuses_backward_through_it():
-    """``dlogits = F.softmax(logits, 1); dlogits[range(n), Yb] -= 1`` (makemore part 4) gives
-    PyTorch's values. Backward through it is refused: ``y[i] -= v`` reads ``y[i]`` first, and
-    chainrule's graph links that read to the tensor, not to the version it read (PyTorch links
-    versions, and computes it); the refusal is the version check's, never a wrong gradient."""
+@pytest.mark.parametrize("made_by", ["softmax", "an_addition"])
+def test_the_backprop_ninja_line_and_later_uses_backpropagate_as_in_pytorch(made_by):
+    """``dlogits[range(n), Yb] -= 1`` (makemore part 4) reads ``dlogits[...]`` and then changes
+    ``dlogits``; ``z = y + 1; y += 1`` uses ``y`` and then changes it. Indexing's and addition's
+    rules need no old values, so backward goes through (to each tensor as it was when used);
+    softmax's needs its result, so backward through a changed softmax is refused. As PyTorch."""
     logits0, labels = rand(3, 4, seed=9), [0, 3, 1]
-    values = []
+    results = []
     for lib in (torch, chainrule.tensor):
         logits = lib.tensor(logits0, requires_grad=True)
-        dlogits = lib.nn.functional.softmax(logits, 1)
+        dlogits = lib.nn.functional.softmax(logits, 1) if made_by == "softmax" else logits + 0.5
         dlogits[range(3), labels] -= 1
         dlogits /= 3
-        values.append(dlogits.detach().numpy().copy())
-    np.testing.assert_allclose(values[1], values[0], rtol=1e-12)
-    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
-        dlogits.sum().backward()
+        y = logits * 2
+        z = y + 1
+        y += 1
+        y *= logits
+        loss = (dlogits * dlogits).sum() + (z * z).sum() + y.sum()
+        if made_by == "softmax":
+            with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+                loss.backward()
+            continue
+        loss.backward()
+        results.append([t.detach().numpy().copy() for t in (dlogits, loss, logits.grad)])
+    for theirs, ours in zip(*results):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-14)
 
 
 def test_a_linear_layer_adding_its_bias_in_place_trains_as_in_pytorch():
@@ -328,3 +341,42 @@ def test_setting_an_index_out_of_range_is_an_index_error_in_one_sentence():
     assert "(3,)" in _one_line(e) and "5" in str(e.value)
     with pytest.raises(IndexError):
         torch.zeros(3)[5] = 1.0
+
+
+ARITHMETIC = {"iadd": "__iadd__", "isub": "__isub__", "imul": "__imul__", "idiv": "__itruediv__"}
+
+
+@st.composite
+def in_place_case(draw):
+    """A shape for ``y``, a shape that broadcasts to it for the operand (never beyond it), a dtype,
+    and values in [-2, 2] (operands of a division at least 0.5 away from zero)."""
+    shape = draw(array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=4))
+    cut = draw(st.integers(0, len(shape)))  # fewer leading dimensions, some sizes 1
+    w_shape = tuple(draw(st.sampled_from([n, 1])) for n in shape[cut:])
+    dtype = draw(st.sampled_from(["float32", "float64"]))
+    values = st.floats(-2.0, 2.0, width=32)
+    away = st.one_of(st.floats(0.5, 2.0, width=32), st.floats(-2.0, -0.5, width=32))
+    x = draw(arrays(np.float64, shape, elements=values))
+    w = draw(arrays(np.float64, w_shape, elements=away))
+    return x, w, dtype
+
+
+@pytest.mark.parametrize("how", sorted(ARITHMETIC))
+@settings(max_examples=40, deadline=None)
+@given(case=in_place_case())
+def test_in_place_arithmetic_over_random_shapes_and_dtypes_matches_pytorch(how, case):
+    x0, w0, dtype = case
+    results = []
+    for lib in (torch, chainrule.tensor):
+        x = lib.tensor(x0, dtype=getattr(lib, dtype), requires_grad=True)
+        w = lib.tensor(w0, dtype=getattr(lib, dtype), requires_grad=True)
+        y = x * 2 - 1
+        getattr(y, ARITHMETIC[how])(w)
+        (y * y).sum().backward()
+        results.append([t.detach().numpy() for t in (y, x.grad, w.grad)])
+    # a gradient sums at most 64 terms of size <= 400 (|y / w| <= 10, |y| <= 5, |w| >= 0.5), in
+    # an order numpy and torch may choose differently: 64 * 400 * eps bounds the difference
+    rtol, atol = {"float32": (1e-4, 5e-3), "float64": (1e-10, 1e-9)}[dtype]
+    for theirs, ours in zip(*results):
+        assert ours.dtype == theirs.dtype and ours.shape == theirs.shape
+        np.testing.assert_allclose(ours, theirs, rtol=rtol, atol=atol)

@@ -1,6 +1,6 @@
 """The PyTorch idioms of issue 12, each typed as a PyTorch user types it after
-``import chainrule.tensor as torch``, each value checked against numpy (never against torch,
-which is not a test dependency) or HIPS autograd."""
+``import chainrule.tensor as torch``, each value checked against numpy or HIPS autograd (the
+newer idioms of issue 21 are checked against PyTorch itself, in the test_ops_*.py files)."""
 
 from __future__ import annotations
 

@@ -120,9 +120,7 @@ class Replica:
         self.agreed_stop = bool(self.buffer[-1] > 0)
         return self.views
 
-    def step(
-        self, X, Y, lr: float, l2: float = 0.0, n: int | None = None, l1: float = 0.0
-    ) -> None:
+    def step(self, X, Y, lr: float, l2: float = 0.0, n: int | None = None, l1: float = 0.0) -> None:
         """One SGD step on the mini-batch ``(X, Y)``, shared by all ranks (see the module)."""
         start = time.perf_counter()
         gradient = self.mean_gradient(X, Y, stop=self.stop is not None and self.stop())

@@ -18,8 +18,8 @@ import json
 import logging
 import math
 import secrets
-from functools import partial
 import weakref
+from functools import partial
 from pathlib import Path
 
 from starlette.applications import Starlette

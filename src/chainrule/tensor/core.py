@@ -18,7 +18,6 @@ records an in-place change made inside a graph).
 from __future__ import annotations
 
 from chainrule.errors import (
-    IndexOutOfRangeError,
     InputError,
     InputTypeError,
     TensorRuntimeError,
@@ -27,12 +26,12 @@ from chainrule.tensor.backend import FLOAT_DTYPES, xp
 from chainrule.tensor.graph import (
     CHANGES,
     GRAD_ENABLED,
-    check_unchanged,
     is_grad_enabled,
     mark_changed,
     no_grad,
     reads_output,
     set_grad_enabled,
+    shapes_only,
     topological_order,
 )
 
@@ -45,6 +44,7 @@ __all__ = [
     "no_grad",
     "reads_output",
     "set_grad_enabled",
+    "shapes_only",
 ]
 
 
@@ -100,7 +100,7 @@ class Tensor:
     - ``device``: cpu, device, is_cuda, to
     - ``ops_convert``: __array__, __bool__, bool, double, __float__, float, __format__, __index__,
       __int__, int, item, __iter__, __len__, long, numpy, __repr__, tolist
-    - ``ops_count``: all, any, equal, histc
+    - ``ops_count``: all, any, bincount, equal, histc, unique
     - ``ops_elementwise``: abs, __add__, add, apply, clamp, clip, clone, div, exp, log, log10, log2,
       maximum, minimum, __mul__, mul, __neg__, neg, __pow__, pow, __radd__, relu, __rmul__,
       __rpow__, __rsub__, __rtruediv__, sigmoid, sqrt, __sub__, sub, tanh, __truediv__
@@ -108,7 +108,7 @@ class Tensor:
       tril, tril_, triu, triu_
     - ``ops_inplace``: add_, clamp_, clip_, copy_, div_, fill_, __iadd__, __imul__, __isub__,
       __itruediv__, mul_, normal_, __setitem__, sub_, uniform_, zero_
-    - ``ops_linalg``: inverse, norm
+    - ``ops_linalg``: bmm, dot, inverse, mm, norm, outer, trace
     - ``ops_logic``: __and__, __eq__, eq, __ge__, ge, __gt__, gt, __invert__, __le__, le, __lt__,
       lt, __ne__, ne, __or__, __rand__, __ror__, __rxor__, __xor__
     - ``ops_reduce``: amax, amin, argmax, argmin, log_softmax, logsumexp, max, mean, min, softmax,
@@ -122,6 +122,7 @@ class Tensor:
 
     __slots__ = (
         "_backward",
+        "_before",
         "_grad",
         "_grad_t",
         "_inputs",
@@ -266,16 +267,13 @@ class Tensor:
             return
         grads = {self: gradient}  # dL/d(node) for the operations reached so far (by identity)
         owned = {id(gradient)}  # arrays a leaf may not keep as its .grad without copying
-        changes = CHANGES[0]
-        order = topological_order(self)
+        order = topological_order(self, CHANGES[0])  # refuses changed values before any rule runs
         for node in reversed(order):
             g = grads.pop(node, None)
             if g is None:
                 continue
             if node._retain:
                 _accumulate(node, g, owned)
-            if changes != node._stamp:
-                check_unchanged(node)
             for tensor, ig in zip(node._inputs, node._backward(g, node)):
                 if ig is None or not tensor.requires_grad:
                     pass
@@ -284,10 +282,10 @@ class Tensor:
                     grads[tensor] = ig if previous is None else previous + ig
                 elif (
                     tensor._grad is None
-                    and ig.base is None
-                    and id(ig) not in owned
-                    and ig.dtype == tensor._data.dtype
                     and type(ig) is xp.ndarray
+                    and ig.base is None
+                    and ig.dtype is tensor._data.dtype  # else _accumulate casts it
+                    and id(ig) not in owned
                 ):
                     owned.add(id(ig))  # a leaf, the usual case: a fresh array it can keep
                     tensor._grad = ig
@@ -359,20 +357,6 @@ def _accumulate(node: Tensor, g, owned: set) -> None:
 
 def _data(x):
     return x._data if isinstance(x, Tensor) else x
-
-
-def index_error(x: Tensor, error: IndexError) -> IndexOutOfRangeError:
-    """numpy's IndexError in one sentence, still an IndexError (``for`` relies on it)."""
-    return IndexOutOfRangeError(f"cannot index a tensor of shape {x.shape}: {error}.")
-
-
-def _index(index):
-    """Tensors inside an index (integer arrays, masks) become their arrays; so do ranges."""
-    if isinstance(index, tuple):
-        return tuple(_data(i) if not isinstance(i, range) else xp.asarray(i) for i in index)
-    if isinstance(index, range):
-        return xp.asarray(index)
-    return _data(index)
 
 
 def check_dim(x: Tensor, dim: int, extra: int = 0) -> int:

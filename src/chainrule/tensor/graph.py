@@ -22,6 +22,7 @@ __all__ = [
     "no_grad",
     "reads_output",
     "set_grad_enabled",
+    "shapes_only",
     "topological_order",
 ]
 
@@ -53,18 +54,22 @@ def is_grad_enabled() -> bool:
     return GRAD_ENABLED[0]
 
 
-def topological_order(root) -> list:
+def topological_order(root, changes=None) -> list:
     """Every operation ``root`` depends on through tensors that require grad, each after its
     inputs (leaves are left out: backward adds their gradients as it meets them). The usual
     graph of a network is a chain (each operation has at most one operation among its inputs),
-    read off in one walk; any other graph takes the depth-first search."""
+    read off in one walk; any other graph takes the depth-first search. A node made before the
+    change count ``changes`` is checked (``check_unchanged``) before its inputs are followed, so
+    an input a recorded in-place op changed since is followed as it was then."""
     order, node = [root], root
     while True:
+        if node._stamp != changes:
+            check_unchanged(node)
         after = None
         for t in node._inputs:
             if t._backward is not None:
                 if after is not None:
-                    return _depth_first(root)
+                    return _depth_first(root, changes)
                 after = t
         if after is None:
             order.reverse()
@@ -73,7 +78,7 @@ def topological_order(root) -> list:
         node = after
 
 
-def _depth_first(root) -> list:
+def _depth_first(root, changes) -> list:
     """The topological order of any graph, by an iterative depth-first search: a node goes back
     on top of the stack once its inputs are placed."""
     order, placed, entered = [], set(), set()
@@ -87,6 +92,8 @@ def _depth_first(root) -> list:
                 order.append(node)
             continue
         entered.add(node)
+        if node._stamp != changes:
+            check_unchanged(node)
         for t in node._inputs:
             if t._backward is not None and t not in entered:
                 stack.append(t)
@@ -110,17 +117,49 @@ def reads_output(rule):
     return rule
 
 
+SHAPES_ONLY: set = set()  # backward rules that read their inputs' shapes, never their values
+
+
+def shapes_only(rule):
+    """Mark a backward rule that needs only its inputs' shapes (add's, indexing's, sum's): an
+    input changed in place afterwards by a recorded in-place op is no obstacle, as in PyTorch
+    (its gradient goes to the input as it was when the rule's operation ran)."""
+    SHAPES_ONLY.add(rule)
+    return rule
+
+
 def check_unchanged(node) -> None:
     """Refuse a node whose inputs, or whose own result when its rule reads it, changed in place
-    after it was made."""
-    own = (node,) if node._backward in READS_OUTPUT else ()
-    for tensor in (*node._inputs, *own):
+    after it was made; for a rule in ``SHAPES_ONLY``, an input that a recorded in-place op
+    changed is replaced by what it was then (``as_it_was``)."""
+    inputs = node._inputs
+    for i, tensor in enumerate(inputs):
         if tensor._version > node._stamp:
-            name = node._backward.__name__.strip("_").removesuffix("_back")
-            name = getattr(node._saved[0] if node._saved else None, "name", name)  # tanh, ...
-            raise TensorRuntimeError(
-                "one of the variables needed for gradient computation has been modified by an "
-                f"inplace operation: a tensor of shape {tensor.shape} that {name} used was "
-                "changed in place after it, before backward(); change tensors only after "
-                "backward(), or write t = t + x."
-            )
+            earlier = as_it_was(tensor, node._stamp) if node._backward in SHAPES_ONLY else None
+            if earlier is None:
+                _refuse(node, tensor)
+            inputs = (*inputs[:i], earlier, *inputs[i + 1 :])
+    node._inputs = inputs
+    if node._backward in READS_OUTPUT and node._version > node._stamp:
+        _refuse(node, node)
+
+
+def as_it_was(tensor, stamp):
+    """The tensor as it was at ``stamp`` when only recorded in-place ops changed it since: each
+    recorded change leaves ``_before = (what it was, version of the change)``; else None."""
+    found, link = None, getattr(tensor, "_before", None)
+    while link is not None and link[1] > stamp:
+        found = link[0]
+        link = getattr(found, "_before", None)
+    return found if found is not None and found._version <= stamp else None
+
+
+def _refuse(node, tensor):
+    name = node._backward.__name__.strip("_").removesuffix("_back")
+    name = getattr(node._saved[0] if node._saved else None, "name", name)  # tanh, ...
+    raise TensorRuntimeError(
+        "one of the variables needed for gradient computation has been modified by an "
+        f"inplace operation: a tensor of shape {tensor.shape} that {name} used was changed in "
+        "place after it, before backward(); change tensors only after backward(), or write "
+        "t = t + x."
+    )

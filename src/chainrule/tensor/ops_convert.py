@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from chainrule.errors import InputError, InputTypeError, TensorRuntimeError
 from chainrule.tensor.backend import FLOAT_DTYPES, xp
-from chainrule.tensor.core import Tensor, make, method
+from chainrule.tensor.core import Tensor, make, method, shapes_only
 
 __all__: list[str] = []
 
@@ -80,17 +80,17 @@ def _tolist(self):
 
 
 @method("__float__")
-def _float(self):
+def _python_float(self):
     return float(_one_number(self))
 
 
 @method("__int__")
-def _int(self):
+def _python_int(self):
     return int(_one_number(self))
 
 
 @method("__bool__")
-def _bool(self):
+def _python_bool(self):
     if self._data.size != 1:
         raise TensorRuntimeError(
             f"the truth value of a tensor with {self._data.size} elements is ambiguous; "
@@ -132,6 +132,7 @@ def cast(self, dtype):
     return make(data, (self,), _to_back)
 
 
+@shapes_only
 def _to_back(g, out):
     return (g.astype(out._inputs[0]._data.dtype),)
 

@@ -17,14 +17,12 @@ from chainrule.tensor.backend import xp
 from chainrule.tensor.core import (
     Tensor,
     _data,
-    _index,
     as_tensor,
-    index_error,
     method,
     unbroadcast,
 )
 from chainrule.tensor.creation import _rng
-from chainrule.tensor.graph import GRAD_ENABLED, mark_changed
+from chainrule.tensor.graph import GRAD_ENABLED, READS_OUTPUT, mark_changed, shapes_only
 from chainrule.tensor.ops_elementwise import (
     _add_back,
     _clamp_back,
@@ -32,6 +30,7 @@ from chainrule.tensor.ops_elementwise import (
     _mul_back,
     _sub_back,
 )
+from chainrule.tensor.ops_shape import _index, index_error
 
 __all__: list[str] = []
 
@@ -39,9 +38,10 @@ __all__: list[str] = []
 def _in_place(self, change, rule=None, operand=None, saved=()):
     """Apply ``change`` to the array; record it (see the module's docstring) when a graph is
     being built and ``self`` or the tensor ``operand`` requires grad."""
-    grad_of_operand = isinstance(operand, Tensor) and operand.requires_grad
     try:
-        if GRAD_ENABLED[0] and (self.requires_grad or grad_of_operand):
+        if GRAD_ENABLED[0] and (
+            self.requires_grad or (isinstance(operand, Tensor) and operand.requires_grad)
+        ):
             others = () if operand is None else (as_tensor(operand, self),)
             return record_in_place(self, change, rule, others, saved)
         change(self._data)
@@ -81,8 +81,12 @@ def record_in_place(tensor: Tensor, change, rule, others=(), saved=()) -> Tensor
         tensor._saved,
     )
     before._stamp, before._version = tensor._stamp, tensor._version
+    before._before = getattr(tensor, "_before", None)
+    if before._backward in READS_OUTPUT:  # PyTorch saved that result, and now refuses it
+        before._backward = _overwritten(before._backward)
     change(tensor._data)
-    mark_changed(tensor, before)  # one memory, one version: a rule that saved it now refuses
+    mark_changed(tensor)
+    tensor._before = (before, tensor._version)  # for rules that used it (graph.as_it_was)
     tensor._inputs = (before, *others)
     tensor._backward = rule or _no_gradient
     tensor._saved = saved
@@ -91,6 +95,22 @@ def record_in_place(tensor: Tensor, change, rule, others=(), saved=()) -> Tensor
     return tensor
 
 
+def _overwritten(rule):
+    """A rule that refuses: the result it needed was overwritten in place (PyTorch's error)."""
+    name = rule.__name__.strip("_").removesuffix("_back")
+
+    def overwritten(g, out):
+        name_ = getattr(out._saved[0] if out._saved else None, "name", name)  # tanh, ...
+        raise TensorRuntimeError(
+            "one of the variables needed for gradient computation has been modified by an "
+            f"inplace operation: the result of {name_}, of shape {out.shape}, which its "
+            "backward needs; change it only after backward(), or write t = t + x."
+        )
+
+    return overwritten
+
+
+@shapes_only
 def _no_gradient(g, out):  # zero_(), fill_(), normal_(): the old values no longer matter
     return (None,) * len(out._inputs)
 
@@ -147,6 +167,7 @@ def _setitem(self, index, value):
     _in_place(self, lambda d: d.__setitem__(index, _data(value)), _setitem_back, value, (index,))
 
 
+@shapes_only
 def _setitem_back(g, out):
     (index,) = out._saved
     kept = g.copy()
@@ -161,6 +182,7 @@ def _copy(self, src):
     return _in_place(self, lambda d: xp.copyto(d, _data(src), casting="unsafe"), _copy_back, src)
 
 
+@shapes_only
 def _copy_back(g, out):
     return None, unbroadcast(g, out._inputs[1]._data.shape)
 

@@ -12,7 +12,7 @@ from typing import NamedTuple
 from chainrule import functions
 from chainrule.errors import InputError
 from chainrule.tensor.backend import xp
-from chainrule.tensor.core import Tensor, check_dim, make, method, reads_output
+from chainrule.tensor.core import Tensor, check_dim, make, method, reads_output, shapes_only
 
 __all__ = ["MaxMin"]
 
@@ -42,6 +42,7 @@ def _sum(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
     return make(self._data.sum(axis=axis, keepdims=keep), (self,), _sum_back, (axis, keep))
 
 
+@shapes_only
 def _sum_back(g, out):
     axis, keepdim = out._saved
     return (xp.broadcast_to(_put_back(g, axis, keepdim), out._inputs[0]._data.shape),)
@@ -146,6 +147,7 @@ def _pick(x, dim, axis, keepdim, keepdims, arg):
     return MaxMin(make(values, (x,), _pick_back, (axis, keep, index)), Tensor(shown))
 
 
+@shapes_only
 def _pick_back(g, out):
     axis, keepdim, index = out._saved
     grad = xp.zeros_like(out._inputs[0]._data)

@@ -7,16 +7,16 @@ where an index repeats), joining's cuts it into the pieces.
 
 from __future__ import annotations
 
-from chainrule.errors import InputError
+from chainrule.errors import IndexOutOfRangeError, InputError
 from chainrule.tensor.backend import xp
 from chainrule.tensor.core import (
     Tensor,
-    _index,
+    _data,
     as_tensor,
     check_dim,
-    index_error,
     make,
     method,
+    shapes_only,
     unbroadcast,
 )
 
@@ -49,6 +49,7 @@ def _reshape(self, *shape):
     return make(data, (self,), _reshape_back)
 
 
+@shapes_only
 def _reshape_back(g, out):
     return (g.reshape(out._inputs[0]._data.shape),)
 
@@ -80,6 +81,7 @@ def expand(self, *sizes):
     return make(data, (self,), _expand_back)
 
 
+@shapes_only
 def _expand_back(g, out):
     return (unbroadcast(g, out._inputs[0]._data.shape),)
 
@@ -135,6 +137,7 @@ def permute(self, *dims):
     return make(data, (self,), _permute_back, (dims,))
 
 
+@shapes_only
 def _permute_back(g, out):
     (dims,) = out._saved
     return (g.transpose(None if dims is None else xp.argsort(dims)),)
@@ -167,6 +170,20 @@ def _T(self):
 
 
 # ------------------------------------------------------------------------ indexing
+def index_error(x: Tensor, error: IndexError) -> IndexOutOfRangeError:
+    """numpy's IndexError in one sentence, still an IndexError (``for`` relies on it)."""
+    return IndexOutOfRangeError(f"cannot index a tensor of shape {x.shape}: {error}.")
+
+
+def _index(index):
+    """Tensors inside an index (integer arrays, masks) become their arrays; so do ranges."""
+    if isinstance(index, tuple):
+        return tuple(_data(i) if not isinstance(i, range) else xp.asarray(i) for i in index)
+    if isinstance(index, range):
+        return xp.asarray(index)
+    return _data(index)
+
+
 @method("__getitem__")
 def _getitem(self, index):
     """Slices, integers, integer arrays (an embedding lookup ``C[X]``), boolean masks,
@@ -179,6 +196,7 @@ def _getitem(self, index):
     return make(data, (self,), _getitem_back, (index,))
 
 
+@shapes_only
 def _getitem_back(g, out):  # scatter back; repeated integer indices add up
     (index,) = out._saved
     grad = xp.zeros_like(out._inputs[0]._data)
@@ -201,6 +219,7 @@ def concatenate(tensors, axis: int = 0) -> Tensor:
     return make(data, tensors, _concatenate_back, (axis,))
 
 
+@shapes_only
 def _concatenate_back(g, out):
     (axis,) = out._saved
     sizes = [t._data.shape[axis] for t in out._inputs]
