@@ -191,5 +191,5 @@ def test_the_playground_offers_each_engine_its_own_inits(toy):
     session = Session({"engine": "tensor", "init": "he"})
     session.configure({"engine": "toy"})  # no "he" on the toy: its own default init instead
     assert session.settings["init"] == "scaled" and type(session.model) is ToyNetwork
-    with pytest.raises(InputError, match="unknown init 'he': choose one of scaled, normal"):
+    with pytest.raises(InputError, match="unknown initial weights 'he': choose one of scaled"):
         session.configure({"init": "he"})

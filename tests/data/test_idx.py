@@ -132,7 +132,10 @@ def test_broken_gzip_streams_become_the_library_error():
         (header(0x0E, 2**31) + b"\x00" * 8, "needs 17179869184 bytes, only 8 follow"),
         (header(0x08, 1000, 1000) + b"\x00" * 100, "needs 1000000 bytes, only 100 follow"),
         # a GiB claimed by a tiny gzip file
-        (gzip.compress(header(0x08, 2**30) + b"\x00" * 1000, mtime=0), "too many for its gzip size"),
+        (
+            gzip.compress(header(0x08, 2**30) + b"\x00" * 1000, mtime=0),
+            "too many for its gzip size",
+        ),
     ],
 )
 def test_absurd_sizes_are_refused_before_allocating(data, problem):

@@ -81,7 +81,7 @@ def _encode(obj, arrays: dict):
         if isinstance(obj, Tensor):
             kind = "parameter" if isinstance(obj, Parameter) else "tensor"
         entry = {kind: name, "shape": list(array.shape), "dtype": array.dtype.name}
-        if kind == "tensor" and obj.requires_grad:
+        if isinstance(obj, Tensor) and not isinstance(obj, Parameter) and obj.requires_grad:
             entry["requires_grad"] = True
         return entry
     if isinstance(obj, (list, tuple)):
