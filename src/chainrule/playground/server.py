@@ -96,10 +96,10 @@ class Connection:
             text = json.dumps(_finite(message), allow_nan=False)
         await self.socket.send_text(text)
 
-    def advance(self):
-        """One frame's work: training steps for at most ``BUDGET`` seconds or to the end of the
-        epoch under way, then the frame (None when training diverged)."""
-        if not self.session.train(BUDGET):
+    def advance(self, budget: float | None = BUDGET):
+        """One frame's work: training steps for at most ``budget`` seconds (None: no limit) or
+        to the end of the epoch under way, then the frame (None when training diverged)."""
+        if not self.session.train(budget):
             return None
         return self.session.frame()
 
@@ -301,7 +301,8 @@ async def _pause(conn: Connection) -> dict:
 
 
 async def _step(conn: Connection) -> dict:
-    reply = await conn.call(conn.advance)
+    """The step button: the rest of the epoch under way, whatever it costs, then its frame."""
+    reply = await conn.call(conn.advance, None)
     return reply if reply is not None else {"type": "diverged", "message": conn.session.diverged}
 
 
