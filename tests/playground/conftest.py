@@ -68,14 +68,30 @@ def chromium(*args: str):
         if REQUIRE:
             pytest.fail(problem)
         pytest.skip(problem)
-    from playwright.sync_api import sync_playwright  # (an optional test dependency)
-
-    with sync_playwright() as p:
-        launched = p.chromium.launch(
-            executable_path=shutil.which("chromium"), args=["--no-sandbox", *args]
-        )
+    launched = _driver().chromium.launch(
+        executable_path=shutil.which("chromium"), args=["--no-sandbox", *args]
+    )
+    try:
         yield launched
+    finally:
         launched.close()
+
+
+_DRIVER: list = []  # one Playwright driver per test process: a second sync one cannot start
+
+
+def _driver():
+    """This process's Playwright driver, started on first use and stopped at the session's end."""
+    if not _DRIVER:
+        from playwright.sync_api import sync_playwright  # (an optional test dependency)
+
+        _DRIVER.append(sync_playwright().start())
+    return _DRIVER[0]
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if _DRIVER:
+        _DRIVER.pop().stop()
 
 
 @pytest.fixture(scope="session")

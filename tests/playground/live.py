@@ -52,6 +52,30 @@ def status(port: int, host: str, origin: str | None = None, path="/", socket=Fal
         connection.close()
 
 
+def run_async(make_coroutine, seconds: float):
+    """``asyncio.run`` of ``make_coroutine()`` on a thread of its own, bounded by ``seconds``:
+    the test's main thread may hold Playwright's sync driver, whose event loop counts as running
+    there and so refuses a second ``asyncio.run``."""
+    import asyncio
+
+    outcome: dict = {}
+
+    def run():
+        try:
+            outcome["value"] = asyncio.run(asyncio.wait_for(make_coroutine(), seconds))
+        except BaseException as e:  # handed to the test's thread below
+            outcome["error"] = e
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(seconds + 10)
+    if thread.is_alive():
+        pytest.fail(f"the test's event loop did not finish within {seconds + 10:g} s")
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
+
+
 def wait_until(condition, seconds: float = 10.0) -> bool:
     """Poll ``condition()`` until it holds or ``seconds`` pass; its last value."""
     deadline = time.monotonic() + seconds
