@@ -243,9 +243,13 @@ def test_ctrl_c_while_the_ranks_start_ends_every_rank(tmp_path, delay):
          str(tmp_path / "run")],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
-    time.sleep(delay)
-    process.send_signal(signal.SIGINT)  # the launcher passes it to every rank
-    _, stderr = process.communicate(timeout=90)  # ended, whatever each rank was doing
+    try:
+        time.sleep(delay)
+        process.send_signal(signal.SIGINT)  # the launcher passes it to every rank
+        _, stderr = process.communicate(timeout=90)  # ended, whatever each rank was doing
+    finally:
+        process.kill()  # (a no-op once it ended; a hung job must not outlive the test)
+        process.communicate()
     assert process.returncode != 0, stderr
     # (a rank still in Python's own start-up, before chainrule's first line, may print
     # Python's KeyboardInterrupt instead; what chainrule says is the one sentence)

@@ -14,6 +14,7 @@ train`` must never do).
 
 from __future__ import annotations
 
+import math
 import os
 import signal
 import sys
@@ -55,6 +56,17 @@ def world():
 
 
 def _mpi():
+    """mpi4py's ``MPI``, started on first use. Starting MPI waits for every rank of the job, and
+    a rank that died before starting it (Ctrl-C or a crash in its own start-up) never comes: MPI
+    would wait forever. Under a launcher the start is therefore given the collectives' deadline
+    through ``SIGALRM``, whose default action ends this process without needing the
+    interpreter (which MPI's start may hold); the launcher then sees the job's ranks gone."""
+    started = sys.modules.get("mpi4py.MPI")
+    if started is not None:
+        return started
+    alarm = launched() and signal.getsignal(signal.SIGALRM) == signal.SIG_DFL
+    if alarm:
+        signal.alarm(max(1, math.ceil(_timeout())))
     try:
         # Imported here, not at the top: mpi4py is the optional `distributed` extra, and
         # importing it starts MPI, which a plain `chainrule train` must never do.
@@ -64,7 +76,15 @@ def _mpi():
             "distributed training needs mpi4py and an MPI library; install chainrule[distributed] "
             "(pip install 'chainrule[distributed]')."
         ) from None
+    finally:
+        if alarm:
+            signal.alarm(0)
     return MPI
+
+
+def _timeout() -> float:
+    """Seconds to wait for the other ranks: ``CHAINRULE_MPI_TIMEOUT``, or ``TIMEOUT``."""
+    return float(os.environ.get("CHAINRULE_MPI_TIMEOUT", TIMEOUT) or TIMEOUT)
 
 
 def abort_job(status: int) -> None:
@@ -84,7 +104,7 @@ class Collective:
 
     def __init__(self, comm, timeout: float | None = None):
         self.comm, self.MPI = comm, _mpi()
-        self.timeout = float(os.environ.get("CHAINRULE_MPI_TIMEOUT", TIMEOUT) or TIMEOUT)
+        self.timeout = _timeout()
         if timeout is not None:
             self.timeout = float(timeout)
         self.longest = 0.0  # the slowest step so far: a big model earns a longer wait
