@@ -112,6 +112,7 @@ def test_a_state_dict_and_optimizer_round_trip_and_training_continues_identicall
 
 
 def test_a_pytorch_file_is_refused_with_a_recipe_that_works(tmp_path):
+    real.manual_seed(0)
     theirs = real.nn.Linear(3, 2)
     path = tmp_path / "model.pt"
     real.save(theirs.state_dict(), path)
@@ -126,7 +127,10 @@ def test_a_pytorch_file_is_refused_with_a_recipe_that_works(tmp_path):
     ours.load_state_dict(dict(np.load(weights)))
     x = np.random.default_rng(0).standard_normal((4, 3)).astype(np.float32)
     np.testing.assert_allclose(
-        ours(torch.tensor(x)).numpy(), theirs(real.from_numpy(x)).detach().numpy(), rtol=1e-6
+        ours(torch.tensor(x)).numpy(),
+        theirs(real.from_numpy(x)).detach().numpy(),
+        rtol=1e-5,
+        atol=1e-6,  # float32 sums in another order; an output near 0 has no relative precision
     )
     old = tmp_path / "old.pt"  # PyTorch's legacy format: a bare pickle
     real.save({"w": real.zeros(1)}, old, _use_new_zipfile_serialization=False)
