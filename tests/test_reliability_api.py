@@ -103,6 +103,10 @@ PROTOCOL_CASES = {
     "step, no samples": lambda m: m.step(np.zeros((0, 2)), np.zeros((0, 2)), 0.1),
     "batch_cost, 5 features for 2 inputs": lambda m: m.batch_cost(np.zeros((3, 5)), Y4[:3]),
     "gradient, 3 targets a row": lambda m: m.gradient(X4, np.zeros((4, 3))),
+    # issue 19 point 6: labels where targets belong, in a batch as long as the output layer is
+    # wide (2 here), must not broadcast into target rows
+    "step, labels as long as the outputs": lambda m: m.step(X4[:2], np.array([0, 1]), 0.1),
+    "gradient, labels as long as the outputs": lambda m: m.gradient(X4[:2], np.array([0, 1])),
     "outputs, 5 features for 2 inputs": lambda m: m.outputs(np.zeros((3, 5))),
     "set_parameters, nothing": lambda m: m.set_parameters({}),
     "set_parameters, W1 a single number": lambda m: m.set_parameters(

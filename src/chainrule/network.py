@@ -248,7 +248,9 @@ class Network(ModelBase):
         biases are left alone; ``n`` is the training-set size; ``form`` overrides the network's
         own ``form`` for this step.)"""
         form = form or self.form
-        try:  # no check on this hot path; a failure is explained after the fact
+        if np.ndim(Y) != 2:  # labels (m,) would broadcast against (m, n_L) when m == n_L
+            self._check_targets(np.shape(X), np.shape(Y))
+        try:  # no other check on this hot path; a failure is explained after the fact
             if form == "matrix":
                 nabla_b, nabla_w = self._backprop_batch(X, Y, scale=eta / len(X))  # eta folded in
             else:
