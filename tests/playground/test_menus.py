@@ -25,7 +25,8 @@ def test_hello_carries_the_registry_and_a_new_engine_plays(playground):
         reply = tab.ask("configure", settings={"engine": "toy"})
         assert reply["type"] == "frame" and tab.ask("step")["epoch"] == 1
     assert all(
-        set(e) == {"name", "label", "inits", "default_init", "capabilities"} for e in engines
+        set(e) == {"name", "label", "description", "inits", "default_init", "capabilities"}
+        for e in engines
     )
     by_name = {e["name"]: e for e in engines}
     assert by_name["toy"]["inits"] == ["scaled", "normal"]

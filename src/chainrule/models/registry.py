@@ -53,6 +53,7 @@ class Engine:
     explains_per_layer: bool = False
     distributed: bool = True
     scalar: bool = False
+    title: str = ""  # its short name in menus; the name capitalized if empty
 
     def capabilities(self) -> dict:
         """What it can do, as plain JSON."""
@@ -66,11 +67,12 @@ class Engine:
         }
 
     def menu(self) -> dict:
-        """The engine as a menu entry: ``{"name", "label", "inits", "default_init",
-        "capabilities"}``."""
+        """The engine as a menu entry: ``{"name", "label", "description", "inits",
+        "default_init", "capabilities"}`` (``label`` the short title, ``description`` the rest)."""
         return {
             "name": self.name,
-            "label": self.label,
+            "label": self.title or self.name.capitalize(),
+            "description": self.label,
             "inits": list(self.inits),
             "default_init": self.default_init,
             "capabilities": self.capabilities(),
@@ -109,20 +111,21 @@ register(
     Engine(
         "network", Network, "the four equations by hand (BP1-BP4), the fastest MLP path",
         NETWORK_INITS, "normal", options=("form",), explains_per_layer=True,
+        title="Network (BP1\u2013BP4)",
     )
 )  # fmt: skip
 register(
     Engine(
         "tensor", TensorNetwork, "Tensor autograd (PyTorch names), the only engine with Adam",
         tuple(TENSOR_INITS), "normal", options=("optimizer", "lr", "momentum"),
-        bytes_per_parameter=5,
+        bytes_per_parameter=5, title="Tensor (autograd)",
     )
 )  # fmt: skip
 register(
     Engine(
         "value", ValueNetwork, "scalar autograd, one node per number: small data only",
         NETWORK_INITS, "normal", bytes_per_parameter=1000, parameter_limit=100_000,
-        costs=("quadratic",), scalar=True,
+        costs=("quadratic",), scalar=True, title="Value (scalar autograd)",
     )
 )  # fmt: skip
 DEFAULT_ENGINE = next(iter(ENGINES))

@@ -50,7 +50,10 @@ function fmt(x) {
 function fillEngines() {
   const s = state.settings;
   $("engine").innerHTML = engines
-    .map((e) => `<option value="${e.name}">${e.label ?? word(e.name)}</option>`)
+    .map((e) => {
+      const about = e.description ?? "";
+      return `<option value="${e.name}" title="${about}">${e.label ?? word(e.name)}</option>`;
+    })
     .join("");
   const engine = engines.find((e) => e.name === (s?.engine ?? engines[0]?.name));
   $("init").innerHTML = options(engine?.inits ?? state.choices.init ?? []);

@@ -25,9 +25,6 @@ const WORDS = {
   xavier: "Xavier",
   he: "He",
   zeros: "Zeros",
-  network: "Network (BP1–BP4)",
-  tensor: "Tensor (autograd)",
-  value: "Value (scalar)",
 };
 const FEATURES = {
   x1: "x₁",
