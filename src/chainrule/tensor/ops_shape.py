@@ -246,11 +246,17 @@ def matmul(a, b) -> Tensor:
     """``a @ b`` as numpy's matmul: 1-D, 2-D and stacks of matrices (batched, broadcast over
     the leading dimensions). d(A B) = dA B + A dB, so with G = dL/d(AB):
     dL/dA = G B^T and dL/dB = A^T G (summed over broadcast batch dimensions). For
-    ``(..., K) @ (K, N)`` the leading dimensions of A are rows: dL/dB = A_rows^T G_rows, one
-    matrix product of ``(K, rows) @ (rows, N)`` rather than a batch of them and a sum."""
+    ``(..., K) @ (K, N)`` the leading dimensions of A are rows: the product and dL/dA are
+    each one ``(rows, K) @ (K, N)``-shaped matrix product (numpy would loop over the leading
+    dimensions), and dL/dB = A_rows^T G_rows one ``(K, rows) @ (rows, N)`` rather than a
+    batch of them and a sum."""
     a, b = as_tensor(a), as_tensor(b)
+    A, B = a._data, b._data
     try:
-        data = a._data @ b._data
+        if B.ndim == 2 and A.ndim > 2 and A.shape[-1] == B.shape[0]:  # rows: one product
+            data = (A.reshape(-1, A.shape[-1]) @ B).reshape(*A.shape[:-1], B.shape[1])
+        else:
+            data = A @ B
     except ValueError:
         raise InputError(
             f"cannot matmul tensors of shapes {a.shape} @ {b.shape}: the inner dimensions "
