@@ -86,10 +86,14 @@ class Optimizer:
     def step(self) -> None:
         """Move every parameter that has a gradient; the subclass says how."""
         for group in self.param_groups:
-            for p in group["params"]:
-                if p._grad is not None:
-                    self._update(p, p._grad, self.state.setdefault(id(p), {}), group)
-                    mark_changed(p)
+            self._step_group(group)
+
+    def _step_group(self, group: dict) -> None:
+        """Parameter by parameter, each through ``_update``."""
+        for p in group["params"]:
+            if p._grad is not None:
+                self._update(p, p._grad, self.state.setdefault(id(p), {}), group)
+                mark_changed(p)
 
     def _update(self, p, grad, state, group) -> None:
         raise NotImplementedError
@@ -205,10 +209,7 @@ class Adam(Optimizer):
             flat = self._flat_moments(i, group["params"])
             if flat is None:
                 self._flat.pop(i, None)  # step counts may part: rebuild from the states later
-                for p in group["params"]:
-                    if p._grad is not None:
-                        self._update(p, p._grad, self.state.setdefault(id(p), {}), group)
-                        mark_changed(p)
+                self._step_group(group)
             else:
                 self._update_flat(group, *flat)
 
