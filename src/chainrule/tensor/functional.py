@@ -72,10 +72,10 @@ def _linear_back(g, out):
     X = x._data
     if g.ndim != 2:  # leading dimensions (B, T, ...) are more rows (a vector: one row)
         g, X = g.reshape(-1, g.shape[-1]), X.reshape(-1, X.shape[-1])
-    grads = [
-        (g @ W._data).reshape(x._data.shape) if x.requires_grad else None,
-        g.T @ X if W.requires_grad else None,
-    ]
+    dx = g @ W._data if x.requires_grad else None
+    if dx is not None and X is not x._data:
+        dx = dx.reshape(x._data.shape)
+    grads = [dx, g.T @ X if W.requires_grad else None]
     if len(out._inputs) == 3:
         grads.append(xp.dot(_ones(len(g), g.dtype), g))  # column sums as 1^T G: (m,) . (m, n)
     return grads
