@@ -8,12 +8,9 @@ import line swapped, as tests/course does). One thread for both (``torch.set_num
 who goes first rotating); a round times ``--steps`` steps of each after one warm-up step; the
 number is the median over rounds of the time per step, and the ratio is chainrule / PyTorch
 (below 1: chainrule is faster). ``--profile MODEL`` instead prints where chainrule's time goes
-(cProfile, the functions with the most time of their own). ``--prototype [NAME ...]`` patches
-engine changes not (yet) in src/ into chainrule first (``PROTOTYPES``; checked to give the same
-losses) and records the run in its own section: what each change would bring.
+(cProfile, the functions with the most time of their own).
 
 Run: python benchmarks/course_models.py --rounds 9 --steps 50
-     python benchmarks/course_models.py --rounds 9 --steps 50 --prototype
 """
 
 from __future__ import annotations
@@ -25,7 +22,6 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import argparse  # noqa: E402 - the thread counts above must be set before numpy loads
 import cProfile  # noqa: E402
-import math  # noqa: E402
 import pstats  # noqa: E402
 import re  # noqa: E402
 import statistics  # noqa: E402
@@ -39,7 +35,6 @@ import torch  # noqa: E402
 from _report import write_section  # noqa: E402
 
 import chainrule.tensor  # noqa: E402
-from chainrule.tensor.core import mark_changed as _mark_changed  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples" / "course"
@@ -122,116 +117,6 @@ def gpt(framework):
 MODELS = {"mlp": mlp, "wavenet": wavenet, "gpt": gpt}
 
 
-# ---------------------------------------------------------------- prototypes (--prototype)
-# Changes to chainrule's engine, tried here by monkeypatching, to measure what each would bring
-# before anyone makes it in src/ (same_losses checks that they give the same losses, to 1e-6).
-
-
-def _fold(A, g):
-    """(..., K) and (..., N) as (rows, K) and (rows, N): one matrix product for all leading
-    dimensions instead of a batched product and a sum."""
-    return A.reshape(-1, A.shape[-1]), g.reshape(-1, g.shape[-1])
-
-
-def _matmul_back_folded(g, out):
-    """``(B, T, K) @ (K, N)``'s gradients as two plain matrix products: ``dA = G B^T`` on the
-    rows of all leading dimensions, ``dB = A_rows^T G_rows`` (batched-then-summed before)."""
-    a, b = out._inputs
-    A, B = a._data, b._data
-    if B.ndim != 2 or A.ndim < 3:
-        return _ORIGINAL["matmul_back"](g, out)
-    rows_a, rows_g = _fold(A, g)
-    grad_a = (rows_g @ B.T).reshape(A.shape) if a.requires_grad else None
-    grad_b = rows_a.T @ rows_g if b.requires_grad else None
-    return grad_a, grad_b
-
-
-def _getitem_back_onehot(g, out):
-    """An embedding lookup's gradient (a 2-D table read by one integer array) as a one-hot
-    matrix product ``onehot(V, n) @ G(n, D)`` instead of ``numpy.add.at``."""
-    (index,) = out._saved
-    table = out._inputs[0]._data
-    if not (isinstance(index, np.ndarray) and index.dtype.kind in "iu" and table.ndim == 2):
-        return _ORIGINAL["getitem_back"](g, out)
-    flat = index.reshape(-1)
-    onehot = np.zeros((table.shape[0], flat.size), dtype=table.dtype)
-    onehot[flat, np.arange(flat.size)] = 1
-    return (onehot @ g.reshape(flat.size, -1),)
-
-
-def _adam_step_flat(self):
-    """Adam/AdamW over all parameters at once: their gradients and values concatenated into
-    one vector, the moments kept as one vector, ~10 numpy calls per step instead of ~10 per
-    parameter (a real version would keep the parameters as views of one buffer)."""
-    group = self.param_groups[0]
-    params = [p for p in group["params"] if p._grad is not None]
-    if len(self.param_groups) > 1 or len(params) != len(group["params"]):
-        return _ORIGINAL["adam_step"](self)
-    sizes = [p._data.size for p in params]
-    flat = self.__dict__.get("_flat")
-    if flat is None:
-        dtype = params[0]._data.dtype
-        zeros = np.zeros(sum(sizes), dtype=dtype)
-        flat = self._flat = {"m": zeros, "v": zeros.copy(), "t": 0, "ends": np.cumsum(sizes)}
-    b1, b2 = group["betas"]
-    lr, wd, eps = group["lr"], group["weight_decay"], group["eps"]
-    grad = np.concatenate([p._grad.reshape(-1) for p in params])
-    data = np.concatenate([p._data.reshape(-1) for p in params])
-    if wd and self.decoupled:
-        data *= 1 - lr * wd
-    elif wd:
-        grad = grad + wd * data
-    flat["t"] += 1
-    m, v, t = flat["m"], flat["v"], flat["t"]
-    m *= b1
-    m += (1 - b1) * grad
-    v *= b2
-    v += (1 - b2) * grad * grad
-    step = lr * math.sqrt(1 - b2**t) / (1 - b1**t)
-    data -= step * m / (np.sqrt(v) + eps * math.sqrt(1 - b2**t))
-    for p, end, size in zip(params, flat["ends"], sizes):
-        p._data[...] = data[end - size : end].reshape(p._data.shape)
-    _mark_changed(*params)
-
-
-_ORIGINAL: dict = {}
-PROTOTYPES = {
-    "matmul": "3-D @ 2-D backward as plain matrix products (ops_shape._matmul_back)",
-    "embedding": "an embedding lookup's backward as a one-hot product (ops_shape._getitem_back)",
-    "adam": "Adam/AdamW on all parameters as one vector (optim.Adam.step)",
-}
-
-
-def same_losses(names, steps: int = 5) -> None:
-    """Each model's first losses on chainrule, before and after patching in ``names``: equal."""
-    before = {}
-    for name, build in MODELS.items():
-        chainrule.tensor.manual_seed(0)
-        step = build("chainrule")
-        before[name] = [step(i) for i in range(steps)]
-    apply_prototypes(names)
-    for name, build in MODELS.items():
-        chainrule.tensor.manual_seed(0)
-        step = build("chainrule")
-        after = [step(i) for i in range(steps)]
-        np.testing.assert_allclose(after, before[name], rtol=1e-6, err_msg=name)
-        print(f"{name}: the prototypes give the same losses ({steps} steps)")
-
-
-def apply_prototypes(names) -> None:
-    """Monkeypatch chainrule with the prototypes ``names`` (keys of ``PROTOTYPES``)."""
-    ops_shape, optim = chainrule.tensor.ops_shape, chainrule.tensor.optim
-    if "matmul" in names:
-        _ORIGINAL["matmul_back"] = ops_shape._matmul_back
-        ops_shape._matmul_back = _matmul_back_folded
-    if "embedding" in names:
-        _ORIGINAL["getitem_back"] = ops_shape._getitem_back
-        ops_shape._getitem_back = _getitem_back_onehot
-    if "adam" in names:
-        _ORIGINAL["adam_step"] = optim.Adam.step
-        optim.Adam.step = _adam_step_flat
-
-
 def per_step(step, steps: int) -> float:
     step(0)  # warm-up
     start = time.perf_counter()
@@ -268,20 +153,9 @@ def main(argv=None) -> None:
     parser.add_argument("--steps", type=int, default=50)
     parser.add_argument("--models", nargs="+", choices=list(MODELS), default=list(MODELS))
     parser.add_argument("--profile", choices=sorted(MODELS), help="profile chainrule's step")
-    parser.add_argument(
-        "--prototype",
-        nargs="*",
-        choices=sorted(PROTOTYPES),
-        help="time chainrule with these engine changes patched in (none named: all)",
-    )
     parser.add_argument("--no-write", action="store_true", help="print, leave RESULTS.md")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
-    title = "The course's models: a training step, chainrule vs PyTorch"
-    if args.prototype is not None:
-        chosen = args.prototype or list(PROTOTYPES)
-        same_losses(chosen)
-        title += ", with prototypes patched in: " + ", ".join(chosen)
     if args.profile:
         profile(args.profile, args.steps)
         return
@@ -297,13 +171,11 @@ def main(argv=None) -> None:
         "One training step (forward, backward, optimizer) of the course's models, "
         f"examples/course's code on each framework, one thread, medians of {args.rounds} "
         f"alternating rounds of {args.steps} steps; ratio = chainrule / PyTorch "
-        "(<= 1.0x required, 0.8x the goal). Load average at the end of the run: "
-        f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (other programs shared the machine: "
-        "both frameworks' times move with it, the ratio less).\n\n" + "\n".join(lines)
+        "(<= 1.0x required, 0.8x the goal).\n\n" + "\n".join(lines)
     )
     print(body)
     if not args.no_write:
-        write_section(title, body)
+        write_section("The course's models: a training step, chainrule vs PyTorch", body)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,9 @@ reported: GFLOP/s against numpy's own float32 matmul rate here, and the peak RSS
 `chainrule train mnist` run.
 
 Run: python benchmarks/mnist_epoch.py [--rounds 5]   (needs `pip install .[bench]` and MNIST in
-$CHAINRULE_DATA/mnist). OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE, which this workplace sets for old
+$CHAINRULE_DATA/mnist); ``--engines chainrule tensor`` times those two only and prints
+Tensor / Network (to compare two versions of the code, one process each, alternating).
+OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE, which this workplace sets for old
 OpenBLAS builds, are removed for the run (they force a slower kernel on a current numpy); the
 kernel used is printed and recorded.
 """
@@ -105,6 +107,14 @@ def torch_epoch(X, y, batch, seed):
     return time.perf_counter() - start
 
 
+ENGINES = {
+    "chainrule": chainrule_epoch,
+    "numpy": numpy_epoch,
+    "tensor": tensor_epoch,
+    "torch": torch_epoch,
+}
+
+
 def flops_per_epoch(n):
     """Multiply-adds x 2 of the three matrix products per layer (forward, dW, and delta back)."""
     per_sample = 0
@@ -146,6 +156,13 @@ def main():
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--keep-blas-env", action="store_true", help="keep OPENBLAS_CORETYPE")
     parser.add_argument("--no-write", action="store_true")
+    parser.add_argument(
+        "--engines",
+        nargs="+",
+        choices=ENGINES,
+        default=list(ENGINES),
+        help="time only these (prints their medians and Tensor / Network, leaves RESULTS.md)",
+    )
     args = parser.parse_args()
 
     cores = os.cpu_count()
@@ -162,12 +179,7 @@ def main():
 
     rows = []
     for batch in (10, 100):
-        engines = [
-            ("chainrule", chainrule_epoch),
-            ("numpy", numpy_epoch),
-            ("tensor", tensor_epoch),
-            ("torch", torch_epoch),
-        ]
+        engines = [(name, ENGINES[name]) for name in args.engines]
         runs = {name: [] for name, _ in engines}
         for r in range(args.rounds):
             k = r % len(engines)
@@ -177,6 +189,10 @@ def main():
         med = {k: statistics.median(v) for k, v in runs.items()}
         rows.append((batch, med))
         print(f"batch {batch}: " + "  ".join(f"{k} {v:.3f}s" for k, v in med.items()))
+        if "tensor" in med and "chainrule" in med:
+            print(f"batch {batch}: Tensor / Network {med['tensor'] / med['chainrule']:.3f}")
+    if len(args.engines) < len(ENGINES):
+        return
 
     per_sample = []
     matrix = []

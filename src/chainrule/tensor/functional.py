@@ -50,7 +50,10 @@ def linear(x: Tensor, W: Tensor, b: Tensor | None = None, activation=None) -> Te
             f"linear layer expects input of shape (*, {W._data.shape[1]}) (samples, "
             f"{W._data.shape[1]} features), got {shape}."
         )
-    z = x._data @ W._data.T
+    if len(shape) > 2:  # the leading dimensions as rows: one matrix product (numpy would loop)
+        z = (x._data.reshape(-1, shape[-1]) @ W._data.T).reshape(*shape[:-1], W._data.shape[0])
+    else:
+        z = x._data @ W._data.T
     inputs = (x, W) if b is None else (x, W, b)
     if b is not None:
         z += b._data
@@ -66,12 +69,13 @@ def _linear_back(g, out):
     if fn is not None:  # through the activation first: G_z = G (.) f'(z, a)
         g = times_derivative(g, fn, z, out._data)
     x, W = out._inputs[0], out._inputs[1]
+    X = x._data
+    if g.ndim != 2:  # leading dimensions (B, T, ...) are more rows (a vector: one row)
+        g, X = g.reshape(-1, g.shape[-1]), X.reshape(-1, X.shape[-1])
     dx = g @ W._data if x.requires_grad else None
-    if g.ndim != 2:  # leading dimensions (B, T, ...) are more rows
-        g = g.reshape(-1, g.shape[-1])
-        grads = [dx, g.T @ x._data.reshape(-1, x._data.shape[-1]) if W.requires_grad else None]
-    else:
-        grads = [dx, g.T @ x._data if W.requires_grad else None]
+    if dx is not None and X is not x._data:
+        dx = dx.reshape(x._data.shape)
+    grads = [dx, g.T @ X if W.requires_grad else None]
     if len(out._inputs) == 3:
         grads.append(xp.dot(_ones(len(g), g.dtype), g))  # column sums as 1^T G: (m,) . (m, n)
     return grads

@@ -86,10 +86,14 @@ class Optimizer:
     def step(self) -> None:
         """Move every parameter that has a gradient; the subclass says how."""
         for group in self.param_groups:
-            for p in group["params"]:
-                if p._grad is not None:
-                    self._update(p, p._grad, self.state.setdefault(id(p), {}), group)
-                    mark_changed(p)
+            self._step_group(group)
+
+    def _step_group(self, group: dict) -> None:
+        """Parameter by parameter, each through ``_update``."""
+        for p in group["params"]:
+            if p._grad is not None:
+                self._update(p, p._grad, self.state.setdefault(id(p), {}), group)
+                mark_changed(p)
 
     def _update(self, p, grad, state, group) -> None:
         raise NotImplementedError
@@ -193,24 +197,84 @@ class Adam(Optimizer):
         if weight_decay < 0 or eps < 0 or not all(0 <= b < 1 for b in betas):
             raise InputError("Adam needs betas in [0, 1) and eps, weight_decay >= 0.")
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay))
+        self._flat: dict[int, tuple] = {}  # group number -> its parameters' moments as vectors
+
+    def step(self) -> None:
+        """A group whose parameters all have a gradient, one dtype and one step count moves at
+        once: its gradients and values concatenated into vectors ``g`` and ``p``, its moments
+        kept as two vectors (each parameter's ``state`` holds views of its piece), the update
+        ``_update``'s equations on those vectors: ~15 numpy calls a step instead of ~15 per
+        parameter. Any other group goes parameter by parameter."""
+        for i, group in enumerate(self.param_groups):
+            flat = self._flat_moments(i, group["params"])
+            if flat is None:
+                self._flat.pop(i, None)  # step counts may part: rebuild from the states later
+                self._step_group(group)
+            else:
+                self._update_flat(group, *flat)
+
+    def _flat_moments(self, i: int, params: list):
+        """Group ``i``'s moment vectors ``(m, v, ends, states)`` (built from the parameters'
+        states on first use or after a change), or None when the group cannot move at once."""
+        if not params or any(p._grad is None for p in params):
+            return None
+        key = tuple(id(p) for p in params)
+        flat = self._flat.get(i)
+        if flat is not None and flat[0] == key and flat[1] is self.state:
+            return flat[2:]
+        dtype = params[0]._data.dtype
+        states = [self.state.get(id(p)) or {"step": 0} for p in params]
+        steps = {s["step"] for s in states}
+        if any(p._data.dtype != dtype for p in params) or len(steps) > 1:
+            return None
+        t = steps.pop()
+        ends = xp.cumsum([p._data.size for p in params]).tolist()
+        moments = [
+            xp.concatenate([s[n].reshape(-1) for s in states]) if t else xp.zeros(ends[-1], dtype)
+            for n in ("exp_avg", "exp_avg_sq")
+        ]
+        states = []
+        for p, start, end in zip(params, [0, *ends], ends):
+            state = self.state[id(p)] = {
+                "step": t,
+                "exp_avg": moments[0][start:end].reshape(p._data.shape),
+                "exp_avg_sq": moments[1][start:end].reshape(p._data.shape),
+            }
+            states.append(state)
+        self._flat[i] = (key, self.state, *moments, ends, states)
+        return self._flat[i][2:]
+
+    def _update_flat(self, group, m, v, ends, states) -> None:
+        params = group["params"]
+        data = xp.concatenate([p._data.reshape(-1) for p in params])
+        grad = xp.concatenate([p._grad.reshape(-1) for p in params])
+        t = states[0]["step"] + 1
+        self._move(data, grad, m, v, t, group)
+        for p, state, start, end in zip(params, states, [0, *ends], ends):
+            p._data[...] = data[start:end].reshape(p._data.shape)
+            state["step"] = t
+        mark_changed(*params)
 
     def _update(self, p, grad, state, group):
-        b1, b2 = group["betas"]
-        lr, wd = group["lr"], group["weight_decay"]
-        if wd and self.decoupled:  # AdamW: p <- p (1 - lr wd), apart from the gradient
-            p._data *= 1 - lr * wd
-        elif wd:
-            grad = grad + wd * p._data
         if not state:
             state.update(step=0, exp_avg=xp.zeros_like(p._data), exp_avg_sq=xp.zeros_like(p._data))
         state["step"] += 1
-        m, v, t = state["exp_avg"], state["exp_avg_sq"], state["step"]
+        self._move(p._data, grad, state["exp_avg"], state["exp_avg_sq"], state["step"], group)
+
+    def _move(self, data, grad, m, v, t: int, group) -> None:
+        """Step ``t`` on the values ``data`` and the moments ``m``, ``v`` (all in place)."""
+        b1, b2 = group["betas"]
+        lr, wd = group["lr"], group["weight_decay"]
+        if wd and self.decoupled:  # AdamW: p <- p (1 - lr wd), apart from the gradient
+            data *= 1 - lr * wd
+        elif wd:
+            grad = grad + wd * data
         m *= b1
         m += (1 - b1) * grad
         v *= b2
         v += (1 - b2) * grad * grad
         step = lr * math.sqrt(1 - b2**t) / (1 - b1**t)
-        p._data -= step * m / (xp.sqrt(v) + group["eps"] * math.sqrt(1 - b2**t))
+        data -= step * m / (xp.sqrt(v) + group["eps"] * math.sqrt(1 - b2**t))
 
 
 class AdamW(Adam):
