@@ -30,6 +30,11 @@ settings.register_profile("dev", print_blob=True, deadline=None)
 _CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if _CI else "dev"))
 
+# The README's test command names the data folder relative to the checkout
+# (CHAINRULE_DATA=../shared/data); tests that run a program in a folder of their own need it whole.
+if os.environ.get("CHAINRULE_DATA"):
+    os.environ["CHAINRULE_DATA"] = str(Path(os.environ["CHAINRULE_DATA"]).resolve())
+
 
 def central_difference(f, x: float, h: float = 1e-6) -> float:
     """(f(x + h) - f(x - h)) / 2h: error O(h^2), independent of any code under test."""
